@@ -1,0 +1,36 @@
+"""Built-in example specs: the networks of the five seed articles, loadable by name."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from tracer.errors import TracerError
+
+#: In the order ``tracer examples`` lists them; the first is the default.
+NAMES = (
+    "sigmoid-222-bias",
+    "sigmoid-222-nobias",
+    "xor-231",
+    "shallow-341-bce",
+    "relu-mean",
+)
+DEFAULT = NAMES[0]
+
+
+def names() -> tuple[str, ...]:
+    return NAMES
+
+
+def text(name: str) -> str:
+    """The YAML source of a built-in example."""
+    if name not in NAMES:
+        raise TracerError(f"unknown example {name!r}; built-in examples: {', '.join(NAMES)}")
+    return resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def load(name: str):
+    """The validated NetworkSpec of a built-in example."""
+    from tracer.source import read_text
+    from tracer.spec import parse
+
+    return parse(read_text(text(name), f"{name}.yaml"), f"{name}.yaml")

@@ -1,0 +1,169 @@
+"""All math text comes from here: one LatexPrinter subclass and the number formatter.
+
+The printer writes a SymPy expression either with symbols (named through
+:mod:`tracer.notation`) or, given a value map, with every symbol replaced by its number,
+negative numbers in brackets: ``W·(−0.3)``, never ``W·-0.3``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from tracer import notation
+
+#: Display names of the activation functions used as SymPy ``Function`` heads.
+FUNCTION_LATEX: dict[str, str] = {}
+
+DEFAULT_DIGITS = 8
+
+
+class TracerPrinter(LatexPrinter):
+    """LaTeX in a notation, optionally with numbers substituted for symbols."""
+
+    _tracer_settings = {"notation": "layer", "values": None, "digits": DEFAULT_DIGITS}
+
+    def __init__(self, **settings: object) -> None:
+        own = {k: settings.pop(k) for k in list(settings) if k in self._tracer_settings}
+        unknown = set(own) - set(self._tracer_settings)
+        if unknown:  # pragma: no cover - guarded by the comprehension above
+            raise TypeError(f"unknown printer settings: {sorted(unknown)}")
+        merged = {**self._tracer_settings, **own}
+        if merged["notation"] not in notation.NOTATIONS:
+            raise ValueError(
+                f"notation must be one of {', '.join(notation.NOTATIONS)}, not {merged['notation']!r}"
+            )
+        digits = merged["digits"]
+        if not isinstance(digits, int) or not 1 <= digits <= 50:
+            raise ValueError(f"digits must be an integer from 1 to 50, not {digits!r}")
+        settings.setdefault("order", "none")
+        settings.setdefault("mul_symbol", "dot")
+        super().__init__(settings)
+        self.notation: str = merged["notation"]
+        self.values: dict | None = merged["values"]
+        self.digits: int = digits
+        self.rounded = False  # set when a number had to be rounded for display
+
+    def doprint(self, expr: sp.Expr) -> str:
+        self.rounded = False
+        return super().doprint(expr)
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if self.values is not None and expr in self.values:
+            return self._number(self.values[expr], bracket=True)
+        return notation.latex(expr.name, self.notation)
+
+    def _number(self, value: object, bracket: bool = False) -> str:
+        if not rounded(value, self.digits)[1]:
+            self.rounded = True
+        return number_latex(value, self.digits, bracket=bracket)
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        terms = list(expr.args)
+        ordered = [t for t in terms if not t.could_extract_minus_sign()]
+        ordered += [t for t in terms if t.could_extract_minus_sign()]
+        if ordered == terms:
+            return super()._print_Add(expr, order)
+        return super()._print_Add(sp.Add(*ordered, evaluate=False), order)
+
+    def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
+        name = type(expr).__name__
+        if name in FUNCTION_LATEX:
+            args = ", ".join(self._print(a) for a in expr.args)
+            text = rf"{FUNCTION_LATEX[name]}\left({args}\right)"
+            return f"{text}^{{{exp}}}" if exp else text
+        return super()._print_Function(expr, exp)
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return self._number(expr)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if expr.p == 1 and expr.q <= 100:  # coefficients such as 1/2, 1/4 read best as fractions
+            return super()._print_Rational(expr)
+        return self._number(expr)
+
+
+def to_latex(
+    expr: sp.Expr, values: dict | None = None, digits: int = DEFAULT_DIGITS, notation_name: str = "layer"
+) -> str:
+    """LaTeX of ``expr``; with ``values``, symbols are shown as their numbers."""
+    return TracerPrinter(values=values, digits=digits, notation=notation_name).doprint(expr)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def to_decimal(value: object) -> Decimal:
+    """A Decimal with at least 50 significant digits of ``value`` (a SymPy number)."""
+    v = sp.sympify(value)
+    if v.is_Rational:
+        ctx = Context(prec=60)
+        return ctx.divide(Decimal(int(v.p)), Decimal(int(v.q)))
+    if not v.is_Number:
+        v = v.evalf(60)
+    if not v.is_finite:
+        raise ValueError(f"not a finite number: {v}")
+    return Decimal(sp.Float(v, 60).__str__()) if v.is_Float else Decimal(str(v))
+
+
+def exact_decimal(value: sp.Rational, digits: int) -> str | None:
+    """The exact decimal text of a rational whose expansion ends within ``digits`` digits."""
+    q = int(value.q)
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    if q != 1:
+        return None
+    text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    significant = text.lstrip("-").replace(".", "").lstrip("0")
+    return text if len(significant) <= digits else None
+
+
+def rounded(value: object, digits: int) -> tuple[Decimal, bool]:
+    """(value rounded to ``digits`` significant digits, whether that is exact)."""
+    v = sp.sympify(value)
+    if v.is_Rational:
+        text = exact_decimal(v, digits)
+        if text is not None:
+            return Decimal(text), True
+    d = to_decimal(v)
+    if d == 0:
+        return Decimal(0), bool(v.is_Rational)
+    return Context(prec=digits, rounding=ROUND_HALF_UP).plus(d), False
+
+
+def _parts(value: object, digits: int) -> tuple[str, int | None]:
+    """(mantissa text, exponent or None) for display."""
+    d, exact = rounded(value, digits)
+    if d == 0:
+        return "0", None
+    adjusted = d.adjusted()
+    if -4 <= adjusted < 7:
+        text = format(d, "f")
+        if exact and "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text, None
+    mantissa = d.scaleb(-adjusted)
+    text = format(mantissa, "f")
+    if exact and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text, adjusted
+
+
+def number_text(value: object, digits: int = DEFAULT_DIGITS) -> str:
+    """Plain text: ``0.62363363``, ``-1.25e-07``."""
+    mantissa, exponent = _parts(value, digits)
+    return mantissa if exponent is None else f"{mantissa}e{exponent:+03d}"
+
+
+def number_latex(value: object, digits: int = DEFAULT_DIGITS, bracket: bool = False) -> str:
+    """LaTeX: ``0.62363363``, ``1.25 \\times 10^{-7}``; ``bracket`` wraps negatives."""
+    mantissa, exponent = _parts(value, digits)
+    text = mantissa if exponent is None else rf"{mantissa} \times 10^{{{exponent}}}"
+    if bracket and (text.startswith("-") or exponent is not None):
+        return rf"\left({text}\right)"
+    return text

@@ -1,0 +1,334 @@
+"""Parse and validate a spec (CONTRACT.md §1) into frozen, typed objects.
+
+Numbers are read exactly: ``0.1`` is 1/10, ``"1/3"`` is one third. Every error names the
+path of the bad value (``layers[1].weights``), the line where the file gives one, and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from tracer import activations, losses
+from tracer.errors import TracerError
+from tracer.paths import dotted
+from tracer.source import Document, NumberText, read_file
+
+TOP_KEYS = (
+    "title",
+    "description",
+    "notation",
+    "inputs",
+    "targets",
+    "samples",
+    "layers",
+    "loss",
+    "learning_rate",
+    "iterations",
+    "frozen",
+)
+LAYER_KEYS = ("units", "activation", "weights", "biases")
+SAMPLE_KEYS = ("inputs", "targets")
+NOTATION_NAMES = ("layer", "node", "flat")
+MAX_UNITS = 1000  # per layer; a neuron-by-neuron report beyond this is unreadable anyway
+MAX_LAYERS = 20
+MAX_SAMPLES = 1000
+MAX_ITERATIONS = 100_000
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_FRACTION = re.compile(r"[+-]?\d+/\d+")
+
+
+@dataclass(frozen=True)
+class Layer:
+    units: int
+    activation: str
+    weights: tuple[tuple[sp.Rational, ...], ...]  # weights[j][i], one row per unit
+    biases: tuple[sp.Rational, ...] | None  # one per unit, or None
+    shared_bias: sp.Rational | None  # one bias shared by every unit of the layer
+
+
+@dataclass(frozen=True)
+class Sample:
+    inputs: tuple[sp.Rational, ...]
+    targets: tuple[sp.Rational, ...]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    title: str
+    description: str
+    notation: str
+    samples: tuple[Sample, ...]
+    layers: tuple[Layer, ...]
+    loss: str
+    learning_rate: sp.Rational
+    iterations: int
+    frozen: tuple[str, ...]
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.samples[0].inputs)
+
+
+def load(source: str | Path | dict) -> NetworkSpec:
+    """A spec from a file path, a built-in example name, or a plain dict."""
+    if isinstance(source, dict):
+        return parse(Document(source), "spec")
+    from tracer import examples
+
+    text = str(source)
+    if text in examples.names() and not Path(text).exists():
+        return examples.load(text)
+    return parse(read_file(text), text)
+
+
+def parse(doc: Document, name: str = "spec") -> NetworkSpec:
+    """Validate parsed data; raise TracerError naming the first problem found."""
+    return _Reader(doc, name).spec()
+
+
+class _Reader:
+    def __init__(self, doc: Document, name: str) -> None:
+        self.doc = doc
+        self.name = name
+
+    def fail(self, path: tuple, problem: str) -> TracerError:
+        return TracerError(problem, dotted(path) or self.name, self.doc.line(path))
+
+    # -- generic readers
+
+    def mapping(self, value: object, path: tuple, allowed: tuple[str, ...]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping with keys {', '.join(allowed)}, got {_kind(value)}")
+        for k in value:
+            if k not in allowed:
+                raise self.fail((*path, k), f"unknown key {k!r}; allowed keys: {', '.join(allowed)}")
+        return value
+
+    def number(self, value: object, path: tuple) -> sp.Rational:
+        if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+            raise self.fail(path, f"expected a number, got {_kind(value)}")
+        if isinstance(value, int):
+            return sp.Integer(value)
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise self.fail(path, "expected a finite number, got " + repr(value))
+            return sp.Rational(repr(value))
+        text = str(value).strip()
+        if _FRACTION.fullmatch(text):
+            top, bottom = text.split("/")
+            if int(bottom) == 0:
+                raise self.fail(path, f"division by zero in {text!r}")
+            return sp.Rational(int(top), int(bottom))
+        if _NUMBER.fullmatch(text):
+            if len(text) > 100:
+                raise self.fail(path, "number written with more than 100 characters")
+            mantissa, _, exp = text.lower().partition("e")
+            if exp and abs(int(exp)) > 300:
+                raise self.fail(path, f"exponent of {text!r} is out of range (|e| <= 300)")
+            return sp.Rational(text)
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        what = "a finite number" if isinstance(value, NumberText) else "a number"
+        raise self.fail(path, f'expected {what} (decimal like 0.1 or fraction like "1/3"), got {shown!r}')
+
+    def vector(self, value: object, path: tuple, length: int | None, what: str) -> tuple:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of numbers ({what}), got {_kind(value)}")
+        if not value:
+            raise self.fail(path, f"expected at least one number ({what}), got an empty list")
+        if length is not None and len(value) != length:
+            raise self.fail(path, f"expected {length} {what}, got {len(value)}")
+        return tuple(self.number(v, (*path, i)) for i, v in enumerate(value))
+
+    def integer(self, value: object, path: tuple, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"expected a whole number from {low} to {high}, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(path, f"expected a whole number from {low} to {high}, got {value}")
+        return value
+
+    def text(self, value: object, path: tuple, limit: int = 200) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"expected text, got {_kind(value)}")
+        if len(value) > limit:
+            raise self.fail(path, f"text longer than {limit} characters")
+        return value
+
+    def choice(self, value: object, path: tuple, allowed: tuple[str, ...], what: str) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            raise self.fail(path, f"unknown {what} {shown}; allowed: {', '.join(allowed)}")
+        return value
+
+    # -- the spec
+
+    def spec(self) -> NetworkSpec:
+        top = self.mapping(self.doc.data, (), TOP_KEYS)
+        for required in ("layers", "learning_rate", "loss"):
+            if required not in top:
+                raise self.fail((), f"missing required key {required!r}")
+        samples = self.samples(top)
+        n_in, n_out = len(samples[0].inputs), len(samples[0].targets)
+        layers = self.layers(top["layers"], n_in)
+        if layers[-1].units != n_out:
+            raise self.fail(
+                ("layers", len(layers) - 1, "units"),
+                f"the output layer has {layers[-1].units} units but the targets have {n_out} values",
+            )
+        loss = self.choice(top["loss"], ("loss",), tuple(losses.LOSSES), "loss")
+        self.check_loss(loss, layers, samples)
+        rate = self.number(top["learning_rate"], ("learning_rate",))
+        if rate <= 0:
+            raise self.fail(("learning_rate",), f"expected a positive number, got {rate}")
+        spec = NetworkSpec(
+            title=self.text(top.get("title", "Backpropagation, step by step"), ("title",)),
+            description=self.text(top.get("description", ""), ("description",), 500),
+            notation=self.choice(top.get("notation", "layer"), ("notation",), NOTATION_NAMES, "notation"),
+            samples=samples,
+            layers=layers,
+            loss=loss,
+            learning_rate=rate,
+            iterations=self.integer(top.get("iterations", 1), ("iterations",), 1, MAX_ITERATIONS),
+            frozen=(),
+        )
+        frozen = self.frozen(top.get("frozen", []), spec)
+        return NetworkSpec(**{**spec.__dict__, "frozen": frozen})
+
+    def samples(self, top: dict) -> tuple[Sample, ...]:
+        has_single = "inputs" in top or "targets" in top
+        if "samples" in top:
+            if has_single:
+                raise self.fail(("samples",), "give either inputs/targets or samples, not both")
+            items = top["samples"]
+            if not isinstance(items, list) or not items:
+                raise self.fail(("samples",), f"expected a non-empty list of samples, got {_kind(items)}")
+            if len(items) > MAX_SAMPLES:
+                raise self.fail(("samples",), f"at most {MAX_SAMPLES} samples, got {len(items)}")
+            out = []
+            for n, item in enumerate(items):
+                path = ("samples", n)
+                m = self.mapping(item, path, SAMPLE_KEYS)
+                for k in SAMPLE_KEYS:
+                    if k not in m:
+                        raise self.fail(path, f"missing required key {k!r}")
+                first = out[0] if out else None
+                out.append(
+                    Sample(
+                        self.vector(m["inputs"], (*path, "inputs"), first and len(first.inputs), "inputs"),
+                        self.vector(
+                            m["targets"], (*path, "targets"), first and len(first.targets), "targets"
+                        ),
+                    )
+                )
+            return tuple(out)
+        for k in ("inputs", "targets"):
+            if k not in top:
+                raise self.fail((), f"missing required key {k!r} (or give samples)")
+        return (
+            Sample(
+                self.vector(top["inputs"], ("inputs",), None, "inputs"),
+                self.vector(top["targets"], ("targets",), None, "targets"),
+            ),
+        )
+
+    def layers(self, value: object, n_in: int) -> tuple[Layer, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(("layers",), f"expected a non-empty list of layers, got {_kind(value)}")
+        if len(value) > MAX_LAYERS:
+            raise self.fail(("layers",), f"at most {MAX_LAYERS} layers, got {len(value)}")
+        out: list[Layer] = []
+        prev = n_in
+        for l, item in enumerate(value):
+            path = ("layers", l)
+            m = self.mapping(item, path, LAYER_KEYS)
+            for k in ("units", "activation", "weights"):
+                if k not in m:
+                    raise self.fail(path, f"missing required key {k!r}")
+            units = self.integer(m["units"], (*path, "units"), 1, MAX_UNITS)
+            act = self.choice(
+                m["activation"], (*path, "activation"), tuple(activations.ACTIVATIONS), "activation"
+            )
+            weights = self.matrix(m["weights"], (*path, "weights"), units, prev)
+            biases, shared = None, None
+            b = m.get("biases")
+            if isinstance(b, list):
+                biases = self.vector(b, (*path, "biases"), units, "biases (one per unit)")
+            elif b is not None:
+                shared = self.number(b, (*path, "biases"))
+            out.append(Layer(units, act, weights, biases, shared))
+            prev = units
+        return tuple(out)
+
+    def matrix(self, value: object, path: tuple, rows: int, cols: int) -> tuple:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected {rows} rows of {cols} numbers, got {_kind(value)}")
+        if len(value) != rows:
+            raise self.fail(path, f"expected {rows} rows (units), got {len(value)}")
+        out = []
+        for j, row in enumerate(value):
+            if not isinstance(row, list):
+                raise self.fail((*path, j), f"expected a row of {cols} numbers, got {_kind(row)}")
+            if len(row) != cols:
+                raise self.fail(
+                    (*path, j),
+                    f"expected {cols} numbers (one per unit of the previous layer), got {len(row)}",
+                )
+            out.append(tuple(self.number(v, (*path, j, i)) for i, v in enumerate(row)))
+        return tuple(out)
+
+    def check_loss(self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...]) -> None:
+        entry = losses.get(loss)
+        if not entry.unit_interval:
+            return
+        out_act = activations.get(layers[-1].activation)
+        if out_act.output_range != (0, 1):
+            raise self.fail(
+                ("layers", len(layers) - 1, "activation"),
+                f"loss {loss} needs outputs in (0, 1): use sigmoid on the output layer, not {out_act.name}",
+            )
+        for n, s in enumerate(samples):
+            for k, t in enumerate(s.targets):
+                if not 0 <= t <= 1:
+                    where = ("samples", n, "targets", k) if len(samples) > 1 else ("targets", k)
+                    raise self.fail(where, f"loss {loss} needs targets from 0 to 1, got {t}")
+
+    def frozen(self, value: object, spec: NetworkSpec) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(("frozen",), f"expected a list of parameter keys, got {_kind(value)}")
+        from tracer.network import build
+
+        keys = {p.key for p in build(spec).params}
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or (item not in keys and item not in ("weights", "biases")):
+                near = ", ".join(sorted(keys)[:6])
+                raise self.fail(
+                    ("frozen", i),
+                    f"unknown parameter {item!r}; use 'weights', 'biases' or keys such as {near}",
+                )
+            out.append(item)
+        return tuple(out)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float, NumberText)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+__all__ = ["Layer", "NetworkSpec", "Sample", "load", "parse"]
