@@ -14,7 +14,7 @@ from functools import cache
 
 import sympy as sp
 
-from tracer.algebra import tidy
+from tracer.algebra import compile_exact, tidy
 from tracer.errors import TracerError
 
 Z = sp.Symbol("z", real=True)
@@ -91,14 +91,14 @@ def rule(name: str) -> Rule:
     act = get(name)
     dz = sp.diff(act.expr, Z)
     da = _in_terms_of_a(act, dz)
-    f = sp.lambdify(Z, act.expr, modules="sympy")
+    f = compile_exact(Z, act.expr)
     if da is not None:
-        g = sp.lambdify(A, da, modules="sympy")
+        g = compile_exact(A, da)
 
         def df(z: sp.Expr, a: sp.Expr) -> sp.Expr:
             return g(a)
     else:
-        h = sp.lambdify(Z, dz, modules="sympy")
+        h = compile_exact(Z, dz)
 
         def df(z: sp.Expr, a: sp.Expr) -> sp.Expr:
             return h(z)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
+from sympy.printing.pycode import SymPyPrinter
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
@@ -74,3 +77,20 @@ def _leads_negative(expr: sp.Add) -> bool:
         return False
     first = symbols[0]
     return any(t.has(first) and t.could_extract_minus_sign() for t in expr.args)
+
+
+class _ExactPrinter(SymPyPrinter):
+    """Python code that keeps rationals exact: ½ becomes Rational(1, 2), never 1/2 == 0.5."""
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"Rational({expr.p}, {expr.q})"
+
+    def _print_Half(self, expr: sp.Rational) -> str:
+        return "Rational(1, 2)"
+
+
+def compile_exact(args: tuple[sp.Symbol, ...] | sp.Symbol, expr: sp.Expr) -> Callable:
+    """A function evaluating ``expr`` on SymPy numbers with no float anywhere in between."""
+    return sp.lambdify(
+        args, expr, modules=[{"Rational": sp.Rational, "sympy": sp}, "sympy"], printer=_ExactPrinter
+    )

@@ -89,6 +89,15 @@ def _backward(net: Network, v: Values, n: int) -> None:
             v[grad(ak)] = _finite(dloss, grad(ak))
             v[partial(ak, zk)] = _finite(sp.sympify(rule.df(v[zk], v[ak])), partial(ak, zk))
             v[net.delta(l, u.index, n)] = v[grad(ak)] * v[partial(ak, zk)]
+            v[grad(zk)] = v[net.delta(l, u.index, n)]  # δ is ∂L/∂z by definition
+            # The local factors the chain rule is written with: ∂z/∂w = a_i, ∂z/∂b = 1, ∂z/∂a_i = w.
+            for i, w in enumerate(u.weights, 1):
+                prev = net.a(l - 1, i, n)
+                v[partial(zk, w)] = v[prev]
+                if l > 1:
+                    v[partial(zk, prev)] = v[w]
+            if u.bias is not None:
+                v[partial(zk, u.bias)] = sp.Integer(1)
     for p in net.trainable:
         g = sp.Integer(0)
         for unit, i in net.uses(p.key):

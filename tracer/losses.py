@@ -12,7 +12,7 @@ from functools import cache
 
 import sympy as sp
 
-from tracer.algebra import tidy
+from tracer.algebra import compile_exact, tidy
 from tracer.errors import TracerError
 
 Y = sp.Symbol("y", real=True)
@@ -70,6 +70,6 @@ def rule(name: str) -> Rule:
     return Rule(
         loss,
         da,
-        sp.lambdify((Y, A), loss.term, modules="sympy"),
-        sp.lambdify((Y, A), da, modules="sympy"),
+        compile_exact((Y, A), loss.term),
+        compile_exact((Y, A), da),
     )
