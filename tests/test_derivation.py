@@ -38,7 +38,12 @@ def test_every_form_evaluates_to_the_shown_value(name: str) -> None:
         for form in step.forms:
             got = _numeric(form, values)
             assert got.is_number, (step.key, form)
-            assert abs(got - expected) <= sp.Float("1e-40") * max(1, abs(expected)), (step.key, form, got, expected)
+            assert abs(got - expected) <= sp.Float("1e-40") * max(1, abs(expected)), (
+                step.key,
+                form,
+                got,
+                expected,
+            )
             checked += 1
     assert checked > 3 * len(tr.network.params)
 
@@ -84,14 +89,23 @@ def test_values_are_exact_where_the_arithmetic_is() -> None:
 
 
 def test_shared_bias_gradient_sums_over_the_units() -> None:
-    spec = load({
-        "inputs": [1, 2], "targets": [0],
-        "layers": [
-            {"units": 2, "activation": "tanh", "weights": [["0.1", "0.2"], ["-0.3", "0.4"]], "biases": "0.5"},
-            {"units": 1, "activation": "linear", "weights": [["0.7", "-0.6"]]},
-        ],
-        "loss": "sse", "learning_rate": "0.1",
-    })
+    spec = load(
+        {
+            "inputs": [1, 2],
+            "targets": [0],
+            "layers": [
+                {
+                    "units": 2,
+                    "activation": "tanh",
+                    "weights": [["0.1", "0.2"], ["-0.3", "0.4"]],
+                    "biases": "0.5",
+                },
+                {"units": 1, "activation": "linear", "weights": [["0.7", "-0.6"]]},
+            ],
+            "loss": "sse",
+            "learning_rate": "0.1",
+        }
+    )
     tr = trace(spec)
     v = tr.first.values
     assert [p.key for p in tr.network.params if p.kind == "bias"] == ["b1"]
@@ -100,11 +114,16 @@ def test_shared_bias_gradient_sums_over_the_units() -> None:
 
 
 def test_frozen_parameters_keep_their_values() -> None:
-    spec = load({
-        "inputs": [1], "targets": [1],
-        "layers": [{"units": 1, "activation": "sigmoid", "weights": [["0.5"]], "biases": ["0.1"]}],
-        "loss": "half_sse", "learning_rate": "1", "frozen": ["biases"],
-    })
+    spec = load(
+        {
+            "inputs": [1],
+            "targets": [1],
+            "layers": [{"units": 1, "activation": "sigmoid", "weights": [["0.5"]], "biases": ["0.1"]}],
+            "loss": "half_sse",
+            "learning_rate": "1",
+            "frozen": ["biases"],
+        }
+    )
     tr = trace(spec)
     assert [p.key for p in tr.network.trainable] == ["W1[1,1]"]
     assert tr.first.updated["b1[1]"] == sp.Rational(1, 10)

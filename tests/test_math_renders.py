@@ -57,14 +57,21 @@ def _node_ready() -> bool:
     return shutil.which("node") is not None and Path(KATEX).exists()
 
 
-@pytest.mark.skipif(not _node_ready() and not os.environ.get("CI"), reason="node + katex not installed (.ci/run installs them)")
+@pytest.mark.skipif(
+    not _node_ready() and not os.environ.get("CI"),
+    reason="node + katex not installed (.ci/run installs them)",
+)
 @pytest.mark.parametrize("name", sorted(REPORTS))
 def test_katex_strict_parses_every_formula(name: str) -> None:
     items = formulas(REPORTS[name])
     result = subprocess.run(
         ["node", str(ROOT / "tests" / "js" / "katex_check.js")],
-        input=json.dumps(items), capture_output=True, text=True, timeout=120,
-        env={**os.environ, "KATEX_PATH": KATEX}, check=False,
+        input=json.dumps(items),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KATEX_PATH": KATEX},
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     errors = json.loads(result.stdout)

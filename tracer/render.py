@@ -15,6 +15,7 @@ import sympy as sp
 
 from tracer import __version__, activations, losses
 from tracer.derive import Step
+from tracer.notation import partial
 from tracer.printing import DEFAULT_DIGITS, TracerPrinter, number_latex, number_text, rounded
 from tracer.trace import Trace
 
@@ -135,7 +136,13 @@ def context(trace: Trace, digits: int = DEFAULT_DIGITS) -> dict:
                     units.append(_aligned(*group))
             params = [_aligned(b) for b in blocks("grad", sample=n, layer=l)]
             backward_layers.append(
-                {"layer": l, "title": _layer_title(net, l), "units": units, "params": params}
+                {
+                    "layer": l,
+                    "title": _layer_title(net, l),
+                    "units": units,
+                    "params": params,
+                    "notes": _inactive_notes(net, first.values, l, n, m),
+                }
             )
         samples.append(
             {
@@ -180,6 +187,22 @@ def _rows(block: dict) -> str:
     for i, (rel, rhs) in enumerate(block["lines"]):
         rows.append(f"{block['lhs'] if i == 0 else ''} &{rel} {rhs}")
     return " \\\\\n".join(rows)
+
+
+def _inactive_notes(net, values: dict, l: int, n: int, m: _Math) -> list[str]:
+    """Say so when a unit's ∂a/∂z is exactly 0 (a ReLU below zero): nothing flows back through it."""
+    notes = []
+    for j in range(1, net.sizes[l] + 1):
+        zk, ak = net.z(l, j, n), net.a(l, j, n)
+        if values[partial(ak, zk)] == 0:
+            z = m.sym(sp.Symbol(zk, real=True))
+            relation, shown = m.value(values[zk])
+            notes.append(
+                f"Unit {j} is inactive: ${z} {relation} {shown}$, where the derivative of "
+                f"{net.activation(l).name} is 0, so no gradient flows back through it: its incoming "
+                "weights and its bias get a zero gradient from this sample."
+            )
+    return notes
 
 
 def _inline_list(m: _Math, keys: list[str]) -> list[dict]:

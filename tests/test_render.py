@@ -1,0 +1,106 @@
+"""What the report says and how it writes numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy as sp
+
+from tracer import examples
+from tracer.printing import TracerPrinter, number_latex, number_text
+from tracer.render import render, to_json
+from tracer.trace import trace
+
+TRACES = {name: trace(examples.load(name)) for name in ("sigmoid-222-bias", "relu-mean", "xor-231")}
+MD = {name: render(tr) for name, tr in TRACES.items()}
+
+
+def test_exact_values_get_equals_and_rounded_values_approx() -> None:
+    md = MD["sigmoid-222-bias"]
+    assert " &= 0.05 \\cdot 0.02 + 0.1 \\cdot 0.04 + 0.5 \\\\\n &= 0.505 \\\\[6pt]" in md
+    assert " &= \\frac{1}{1 + e^{- 0.505}} \\\\\n &\\approx 0.62363363\n" in md
+
+
+def test_negative_numbers_are_bracketed_when_substituted() -> None:
+    md = MD["sigmoid-222-bias"]
+    assert "0.047978814 \\cdot 0.25 + \\left(-0.016641416\\right) \\cdot 0.35" in md
+    assert "\\cdot -0." not in md and "+ -0." not in md
+
+
+def test_the_update_substitutes_the_learning_rate() -> None:
+    md = MD["sigmoid-222-bias"]
+    assert "0.25 - 0.5 \\cdot 0.029921202" in md
+    assert "\\eta \\cdot 0." not in md
+
+
+def test_inactive_relu_unit_is_pointed_out() -> None:
+    assert MD["relu-mean"].count("is inactive") == 1
+    assert "Unit 3 is inactive: $z^{[1]}_{3} = -0.46$" in MD["relu-mean"]
+    assert "inactive" not in MD["sigmoid-222-bias"]
+
+
+def test_batch_report_has_per_sample_sections_and_the_sum() -> None:
+    md = MD["xor-231"]
+    for n in range(1, 5):
+        assert f"### Sample {n}" in md
+    assert "### Summing over the samples" in md
+    assert "L &= L^{(1)} + L^{(2)} + L^{(3)} + L^{(4)}" in md
+
+
+def test_digits_change_only_the_display() -> None:
+    tr = TRACES["sigmoid-222-bias"]
+    short = render(tr, digits=3)
+    assert "&\\approx 0.624\n" in short and "0.62363363" not in short
+    assert render(tr, digits=8) == MD["sigmoid-222-bias"]
+
+
+def test_render_is_deterministic() -> None:
+    again = trace(examples.load("xor-231"))
+    assert render(again) == MD["xor-231"]
+    assert render(again, "json") == render(TRACES["xor-231"], "json")
+
+
+def test_json_trace_follows_the_contract() -> None:
+    tr = TRACES["xor-231"]
+    data = json.loads(render(tr, "json"))
+    assert data == to_json(tr)
+    it = data["iterations"][0]
+    assert set(it) >= {"index", "forward", "loss", "gradients", "updated"}
+    assert it["index"] == 1 and data["history"] == [it["loss"]]
+    values = tr.first.values
+    assert set(it["forward"]) == {k for k in values if k[0] in "za" and "/" not in k}
+    assert it["forward"]["a2[1]@3"] == float(values["a2[1]@3"])
+    assert set(it["gradients"]) == {p.key for p in tr.network.trainable}
+    assert it["updated"]["W2[1,1]"] == float(tr.first.updated["W2[1,1]"])
+    assert data["final_loss"] == float(tr.final_loss) < it["loss"]
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (sp.Rational(1, 10), 8, "0.1"),
+        (sp.Rational(-3, 10), 8, "-0.3"),
+        (sp.Rational(1, 3), 8, "0.33333333"),
+        (sp.Rational(2, 3), 3, "0.667"),
+        (sp.Rational(5, 8), 2, "0.63"),  # half up, as students round
+        (sp.Integer(0), 8, "0"),
+        (sp.Float("0.0000123456789", 50), 4, "1.235e-05"),
+        (sp.Float("-2.5e-7", 50), 3, "-2.50e-07"),
+        (sp.Rational(123456789, 1), 4, "1.235e+08"),
+    ],
+)
+def test_number_text(value: sp.Expr, digits: int, text: str) -> None:
+    assert number_text(value, digits) == text
+
+
+def test_number_latex_brackets_negatives_and_writes_powers_of_ten() -> None:
+    assert number_latex(sp.Rational(-1, 2), bracket=True) == r"\left(-0.5\right)"
+    assert number_latex(sp.Float("1.5e-9", 50), 3) == r"1.50 \times 10^{-9}"
+
+
+def test_printer_rejects_bad_settings() -> None:
+    with pytest.raises(ValueError, match="notation must be one of"):
+        TracerPrinter(notation="bogus")
+    with pytest.raises(ValueError, match="digits must be an integer from 1 to 50"):
+        TracerPrinter(digits=0)
