@@ -50,6 +50,7 @@ def best(cmd: list[str]) -> float:
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT))
     from tracer import examples
 
     with tempfile.TemporaryDirectory() as tmp:

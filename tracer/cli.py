@@ -140,19 +140,44 @@ def _check_output(path: str | None) -> Path | None:
 
 
 def _emit(text: str, target: Path | None) -> None:
-    """Write to stdout, or atomically to ``target`` (temporary file, then rename)."""
+    """Write to stdout, or to ``target`` so that a failure never leaves a partial file.
+
+    A regular file is replaced atomically (temporary file in the same folder, then a
+    rename), keeping the mode of the file it replaces, or else the umask's default; a
+    symbolic link is written through to its target; a device or pipe (``/dev/null``,
+    ``/dev/stdout``) is written to directly.
+    """
     if target is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    where = f"-o {target}"
+    try:
+        real = target.resolve()
+        if real.exists() and not real.is_file():
+            with open(real, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            return
+        mode = real.stat().st_mode & 0o7777 if real.exists() else 0o666 & ~_umask()
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    except OSError as exc:
+        raise TracerError(f"cannot write here ({exc.strerror or exc})", where) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise TracerError(f"cannot write here ({exc.strerror or exc})", where) from None
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def main(argv: list[str] | None = None) -> int:

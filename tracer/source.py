@@ -20,6 +20,7 @@ from tracer.paths import dotted
 #: More nodes than this (e.g. from YAML aliases expanding) is refused before building data.
 MAX_NODES = 200_000
 MAX_BYTES = 5_000_000
+MAX_NUMBER_CHARS = 100
 
 
 class NumberText(str):
@@ -65,7 +66,8 @@ def read_text(raw: bytes | str, name: str, json_hint: bool = False) -> Document:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise TracerError(f"not UTF-8 text (byte {exc.start})", name) from None
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise TracerError(f"not UTF-8 text (byte {exc.start + 1} of the file)", name, line) from None
     else:
         text = raw
     if "\x00" in text:
@@ -88,12 +90,25 @@ def _read_json(text: str, name: str) -> Document:
         return NumberText(word)
 
     try:
-        data = json.loads(text, parse_float=NumberText, parse_constant=constant, object_pairs_hook=pairs)
+        data = json.loads(
+            text,
+            parse_float=NumberText,
+            parse_int=_integer,
+            parse_constant=constant,
+            object_pairs_hook=pairs,
+        )
     except json.JSONDecodeError as exc:
         raise TracerError(f"not valid JSON: {exc.msg}", name, exc.lineno) from None
+    except ValueError as exc:  # e.g. a number Python itself refuses to convert
+        raise TracerError(f"not valid JSON: {exc}", name) from None
     except RecursionError:
         raise TracerError("nested too deeply", name) from None
     return Document(data)
+
+
+def _integer(text: str) -> int | NumberText:
+    """An int, or the text itself when it is too long to be a sensible number (checked later)."""
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else NumberText(text)
 
 
 def _read_yaml(text: str, name: str) -> Document:
@@ -126,19 +141,25 @@ def _build(node: yaml.Node, path: tuple, doc: Document, budget: list[int], name:
     if budget[0] < 0:
         raise TracerError(f"more than {MAX_NODES} values (YAML aliases expanding?); refused", name)
     line = node.start_mark.line + 1
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
+        _TAG + "map",
+        _TAG + "seq",
+    ):
+        raise TracerError(f"unsupported YAML tag {node.tag}", _dotted(path, name), line)
     if isinstance(node, yaml.MappingNode):
-        doc.lines[path] = line
+        doc.lines.setdefault(path, line)
         out: dict = {}
         for key_node, value_node in node.value:
             key = _build(key_node, path, doc, budget, name)
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
+            if not isinstance(key, str):
                 raise TracerError("keys must be text", _dotted(path, name), key_node.start_mark.line + 1)
             if key in out:
                 raise TracerError(f"duplicate key {key!r}", _dotted(path, name), key_node.start_mark.line + 1)
+            doc.lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _build(value_node, (*path, key), doc, budget, name)
         return out
     if isinstance(node, yaml.SequenceNode):
-        doc.lines[path] = line
+        doc.lines.setdefault(path, line)
         return [_build(item, (*path, i), doc, budget, name) for i, item in enumerate(node.value)]
     doc.lines.setdefault(path, line)
     tag, value = node.tag, node.value
@@ -148,7 +169,7 @@ def _build(node: yaml.Node, path: tuple, doc: Document, budget: list[int], name:
         return value.lower() in ("yes", "true", "on", "y")
     if tag == _TAG + "int":
         text = value.replace("_", "")
-        return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else NumberText(value)
+        return _integer(text) if re.fullmatch(r"[+-]?[0-9]+", text) else NumberText(value)
     if tag == _TAG + "float":
         return NumberText(value)
     if tag == _TAG + "str":

@@ -83,6 +83,11 @@ def load(source: str | Path | dict) -> NetworkSpec:
     text = str(source)
     if text in examples.names() and not Path(text).exists():
         return examples.load(text)
+    path = Path(text)
+    if not path.exists() and not path.suffix and "/" not in text and "\\" not in text:
+        raise TracerError(
+            f"no such file or built-in example; built-in examples: {', '.join(examples.names())}", text
+        )
     return parse(read_file(text), text)
 
 
@@ -119,21 +124,24 @@ class _Reader:
                 raise self.fail(path, "expected a finite number, got " + repr(value))
             return sp.Rational(repr(value))
         text = str(value).strip()
+        if len(text) > 100:
+            raise self.fail(path, "number written with more than 100 characters")
         if _FRACTION.fullmatch(text):
             top, bottom = text.split("/")
             if int(bottom) == 0:
                 raise self.fail(path, f"division by zero in {text!r}")
             return sp.Rational(int(top), int(bottom))
         if _NUMBER.fullmatch(text):
-            if len(text) > 100:
-                raise self.fail(path, "number written with more than 100 characters")
-            mantissa, _, exp = text.lower().partition("e")
+            exp = text.lower().partition("e")[2]
             if exp and abs(int(exp)) > 300:
                 raise self.fail(path, f"exponent of {text!r} is out of range (|e| <= 300)")
             return sp.Rational(text)
         shown = text if len(text) <= 40 else text[:37] + "..."
-        what = "a finite number" if isinstance(value, NumberText) else "a number"
-        raise self.fail(path, f'expected {what} (decimal like 0.1 or fraction like "1/3"), got {shown!r}')
+        if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
+            raise self.fail(path, f"expected a finite number, got {shown!r}")
+        raise self.fail(
+            path, f'expected a number written as a decimal like 0.1 or a fraction like "1/3", got {shown!r}'
+        )
 
     def vector(self, value: object, path: tuple, length: int | None, what: str) -> tuple:
         if not isinstance(value, list):
@@ -183,7 +191,7 @@ class _Reader:
         self.check_loss(loss, layers, samples)
         rate = self.number(top["learning_rate"], ("learning_rate",))
         if rate <= 0:
-            raise self.fail(("learning_rate",), f"expected a positive number, got {rate}")
+            raise self.fail(("learning_rate",), f"expected a positive number, got {_decimal(rate)}")
         spec = NetworkSpec(
             title=self.text(top.get("title", "Backpropagation, step by step"), ("title",)),
             description=self.text(top.get("description", ""), ("description",), 500),
@@ -252,18 +260,19 @@ class _Reader:
             act = self.choice(
                 m["activation"], (*path, "activation"), tuple(activations.ACTIVATIONS), "activation"
             )
-            weights = self.matrix(m["weights"], (*path, "weights"), units, prev)
+            source = "input" if l == 0 else "unit of the previous layer"
+            weights = self.matrix(m["weights"], (*path, "weights"), units, prev, source)
             biases, shared = None, None
             b = m.get("biases")
             if isinstance(b, list):
-                biases = self.vector(b, (*path, "biases"), units, "biases (one per unit)")
+                biases = self.vector(b, (*path, "biases"), units, "biases, one per unit")
             elif b is not None:
                 shared = self.number(b, (*path, "biases"))
             out.append(Layer(units, act, weights, biases, shared))
             prev = units
         return tuple(out)
 
-    def matrix(self, value: object, path: tuple, rows: int, cols: int) -> tuple:
+    def matrix(self, value: object, path: tuple, rows: int, cols: int, source: str) -> tuple:
         if not isinstance(value, list):
             raise self.fail(path, f"expected {rows} rows of {cols} numbers, got {_kind(value)}")
         if len(value) != rows:
@@ -275,7 +284,7 @@ class _Reader:
             if len(row) != cols:
                 raise self.fail(
                     (*path, j),
-                    f"expected {cols} numbers (one per unit of the previous layer), got {len(row)}",
+                    f"expected {cols} numbers (one per {source}), got {len(row)}",
                 )
             out.append(tuple(self.number(v, (*path, j, i)) for i, v in enumerate(row)))
         return tuple(out)
@@ -314,13 +323,21 @@ class _Reader:
         return tuple(out)
 
 
+def _decimal(value: sp.Rational) -> str:
+    """A rational as the user would have written it: 0.1 rather than 1/10."""
+    from tracer.printing import number_text
+
+    return number_text(value, 30)
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, (int, float, NumberText)):
-        return f"the number {value}"
+        text = str(value)
+        return f"the number {text if len(text) <= 40 else text[:37] + '...'}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
