@@ -15,6 +15,7 @@ import sympy as sp
 
 from tracer import __version__, activations, losses
 from tracer.derive import Step
+from tracer.jsontrace import to_json
 from tracer.notation import partial
 from tracer.printing import DEFAULT_DIGITS, TracerPrinter, number_latex, number_text, rounded
 from tracer.trace import Trace
@@ -339,56 +340,3 @@ def _history(trace: Trace, digits: int) -> list[dict]:
     if len(its) <= 20:
         marks = set(range(1, len(its) + 1))
     return [{"index": k, "loss": number_text(its[k - 1].loss, digits)} for k in sorted(marks)]
-
-
-# ----------------------------------------------------------------------------- JSON
-
-
-def _f(value: sp.Expr) -> float:
-    return float(value)
-
-
-def to_json(trace: Trace) -> dict:
-    """The JSON trace of CONTRACT.md §3 (numbers are the nearest doubles)."""
-    net = trace.network
-    iterations = []
-    for it in trace.iterations:
-        forward = {}
-        backward = {}
-        for n in net.samples():
-            for l in range(1, net.depth + 1):
-                for j in range(1, net.sizes[l] + 1):
-                    forward[net.z(l, j, n)] = _f(it.values[net.z(l, j, n)])
-                    forward[net.a(l, j, n)] = _f(it.values[net.a(l, j, n)])
-                    backward[net.delta(l, j, n)] = _f(it.values[net.delta(l, j, n)])
-        iterations.append(
-            {
-                "index": it.index,
-                "forward": forward,
-                "loss": _f(it.loss),
-                "deltas": backward,
-                "gradients": {k: _f(v) for k, v in trace.gradients(it).items()},
-                "updated": {p.key: _f(it.updated[p.key]) for p in net.trainable},
-            }
-        )
-    return {
-        "title": trace.spec.title,
-        "tracer_version": __version__,
-        "network": {
-            "sizes": list(net.sizes),
-            "activations": [layer.activation for layer in trace.spec.layers],
-            "loss": net.loss.name,
-            "learning_rate": _f(trace.spec.learning_rate),
-            "samples": net.n_samples,
-            "parameters": {p.key: _f(p.value) for p in net.params},
-            "frozen": [p.key for p in net.params if not p.trainable],
-        },
-        "iterations": iterations,
-        "history": [_f(it.loss) for it in trace.iterations],
-        "final_loss": _f(trace.final_loss),
-        "check": {
-            "symbolic": trace.check.symbolic,
-            "numeric": trace.check.numeric,
-            "max_relative_difference": trace.check.max_relative_difference,
-        },
-    }
