@@ -15,7 +15,7 @@ from functools import cache
 import sympy as sp
 
 from tracer.algebra import compile_exact, tidy
-from tracer.errors import TracerError
+from tracer.errors import lookup
 
 Z = sp.Symbol("z", real=True)
 A = sp.Symbol("a", real=True)
@@ -63,11 +63,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _ENTRIES}
 
 def get(name: str, where: str = "activation") -> Activation:
     """The registry entry, or a TracerError listing the allowed names."""
-    try:
-        return ACTIVATIONS[name]
-    except (KeyError, TypeError):
-        allowed = ", ".join(ACTIVATIONS)
-        raise TracerError(f"unknown activation {name!r}; allowed: {allowed}", where) from None
+    return lookup(ACTIVATIONS, name, "activation", where)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class TracerError(Exception):
     """A problem with the user's input, worded for the user.
@@ -20,3 +25,12 @@ class TracerError(Exception):
         if self.line is not None:
             place = f"{place} (line {self.line})" if place else f"line {self.line}"
         return f"{place}: {self.problem}" if place else self.problem
+
+
+def lookup(registry: Mapping[str, T], name: object, what: str, where: str) -> T:
+    """``registry[name]``, or a TracerError naming the unknown ``what`` and the allowed names."""
+    try:
+        return registry[name]  # type: ignore[index]
+    except (KeyError, TypeError):
+        allowed = ", ".join(registry)
+        raise TracerError(f"unknown {what} {name!r}; allowed: {allowed}", where) from None

@@ -13,7 +13,7 @@ from functools import cache
 import sympy as sp
 
 from tracer.algebra import compile_exact, tidy
-from tracer.errors import TracerError
+from tracer.errors import lookup
 
 Y = sp.Symbol("y", real=True)
 A = sp.Symbol("a", real=True)
@@ -48,11 +48,8 @@ LOSSES: dict[str, Loss] = {loss.name: loss for loss in _ENTRIES}
 
 
 def get(name: str, where: str = "loss") -> Loss:
-    try:
-        return LOSSES[name]
-    except (KeyError, TypeError):
-        allowed = ", ".join(LOSSES)
-        raise TracerError(f"unknown loss {name!r}; allowed: {allowed}", where) from None
+    """The registry entry, or a TracerError listing the allowed names."""
+    return lookup(LOSSES, name, "loss", where)
 
 
 @dataclass(frozen=True)
