@@ -104,3 +104,28 @@ def test_printer_rejects_bad_settings() -> None:
         TracerPrinter(notation="bogus")
     with pytest.raises(ValueError, match="digits must be an integer from 1 to 50"):
         TracerPrinter(digits=0)
+
+
+def test_iterations_give_the_history_and_a_training_table() -> None:
+    from tracer.spec import load
+
+    spec = load({
+        "inputs": ["0.1", "0.88"], "targets": ["0.55", "1"],
+        "layers": [
+            {"units": 2, "activation": "sigmoid", "weights": [[1, 1], [1, 1]]},
+            {"units": 2, "activation": "sigmoid", "weights": [[1, 1], [1, 1]]},
+        ],
+        "loss": "half_sse", "learning_rate": "0.5", "iterations": 3,
+    })
+    tr = trace(spec)
+    assert [it.index for it in tr.iterations] == [1, 2, 3]
+    # Iteration k+1 starts from iteration k's updated parameters.
+    assert tr.iterations[1].params == tr.iterations[0].updated
+    data = json.loads(render(tr, "json"))
+    assert data["history"] == [float(it.loss) for it in tr.iterations]
+    assert data["history"][0] > data["history"][1] > data["history"][2] > data["final_loss"]
+    md = render(tr)
+    training = md.split("## 7. Training", 1)[1].split("## Checks", 1)[0]
+    rows = [line for line in training.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [row.split("|")[1].strip() for row in rows] == ["1", "2", "3"]
+    assert "With the updated parameters the loss is $L^{+} \\approx" in md
