@@ -128,3 +128,33 @@ def test_frozen_parameters_keep_their_values() -> None:
     assert [p.key for p in tr.network.trainable] == ["W1[1,1]"]
     assert tr.first.updated["b1[1]"] == sp.Rational(1, 10)
     assert tr.first.updated["W1[1,1]"] != sp.Rational(1, 2)
+
+
+def test_batch_gradients_pass_the_symbolic_check_sample_by_sample() -> None:
+    spec = load(
+        {
+            "samples": [
+                {"inputs": ["0.02", "0.04"], "targets": ["0.5", "0.9"]},
+                {"inputs": ["0.1", "0.2"], "targets": ["0.3", "0.6"]},
+                {"inputs": ["0.5", "-0.3"], "targets": ["0.1", "0.8"]},
+            ],
+            "layers": [
+                {
+                    "units": 2,
+                    "activation": "sigmoid",
+                    "weights": [["0.05", "0.1"], ["0.15", "0.2"]],
+                    "biases": ["0.5", "0.5"],
+                },
+                {
+                    "units": 2,
+                    "activation": "tanh",
+                    "weights": [["0.25", "0.3"], ["0.35", "0.4"]],
+                    "biases": ["0.9", "0.9"],
+                },
+            ],
+            "loss": "mse",
+            "learning_rate": "0.5",
+        }
+    )
+    tr = trace(spec)
+    assert tr.check.symbolic == "passed" and tr.check.numeric == "passed"

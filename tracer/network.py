@@ -138,11 +138,11 @@ class Network:
                     found[unit.bias].append((unit, None))
         return {k: tuple(v) for k, v in found.items()}
 
-    def composed_loss(self) -> sp.Expr:
-        """L as one expression in the parameter symbols (inputs and targets as numbers)."""
+    def composed_loss(self, sample: int | None = None) -> sp.Expr:
+        """L (or sample n's share of it) as one expression in the parameter symbols."""
         total = sp.Integer(0)
         term = self.loss.term
-        for n in self.samples():
+        for n in self.samples() if sample is None else (sample,):
             s = self.spec.samples[n - 1]
             outs = self.composed_outputs(s.inputs)
             for y_val, out in zip(s.targets, outs, strict=True):
