@@ -158,3 +158,45 @@ def test_batch_gradients_pass_the_symbolic_check_sample_by_sample() -> None:
     )
     tr = trace(spec)
     assert tr.check.symbolic == "passed" and tr.check.numeric == "passed"
+
+
+def test_a_wrong_local_derivative_fails_both_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The self-check is not a rubber stamp: sabotage σ′ (doubled) and both checks fail."""
+    right = activations.rule("sigmoid")
+    wrong = right.__class__(
+        right.activation,
+        2 * right.dz,
+        2 * right.da,
+        right.f,
+        lambda z, a: 2 * right.df(z, a),
+    )
+    real_rule = activations.rule
+    monkeypatch.setattr(activations, "rule", lambda name: wrong if name == "sigmoid" else real_rule(name))
+    tr = trace(examples.load("sigmoid-222-bias"))
+    assert tr.check.symbolic == "failed"
+    assert tr.check.numeric == "failed"
+    assert not tr.check.passed
+
+
+def test_relu_kink_parameters_are_left_to_the_symbolic_check() -> None:
+    spec = load(
+        {
+            "inputs": ["0.2", "0.1"],
+            "targets": [1],
+            "layers": [
+                {
+                    "units": 2,
+                    "activation": "relu",
+                    "weights": [["0.5", 0], ["0.3", "0.4"]],
+                    "biases": ["-0.1", "0.2"],
+                },
+                {"units": 1, "activation": "linear", "weights": [["0.7", "-0.6"]], "biases": "0.1"},
+            ],
+            "loss": "half_sse",
+            "learning_rate": "0.1",
+        }
+    )
+    tr = trace(spec)
+    assert tr.first.values["z1[1]"] == 0 and tr.first.values["dL/dW1[1,1]"] == 0  # relu'(0) = 0
+    assert tr.check.excluded == ("W1[1,1]", "W1[1,2]", "b1[1]")
+    assert tr.check.symbolic == "passed" and tr.check.numeric == "passed"

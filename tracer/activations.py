@@ -31,6 +31,7 @@ class Activation:
     inverse: sp.Expr | None = None  # z as a function of a, to write f'(z) in terms of a
     output_range: tuple[object, object] | None = None  # open interval of f, if bounded
     display: sp.Expr | None = None  # a shorter way to write f(z) than expr, e.g. max(0, z)
+    kinks: tuple[int, ...] = ()  # values of z where f is not differentiable (a convention applies)
 
     def shown(self, z: sp.Expr) -> sp.Expr:
         """f applied to ``z`` as a formula a reader recognises."""
@@ -54,6 +55,7 @@ _ENTRIES = (
         "rectified linear unit max(0, z); its derivative at z = 0 is taken as 0",
         exact=True,
         display=sp.Max(0, Z),
+        kinks=(0,),
     ),
     Activation("linear", r"\operatorname{id}", Z, "identity (no activation)", exact=True),
 )
@@ -64,6 +66,16 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _ENTRIES}
 def get(name: str, where: str = "activation") -> Activation:
     """The registry entry, or a TracerError listing the allowed names."""
     return lookup(ACTIVATIONS, name, "activation", where)
+
+
+def branch(expr: sp.Expr, z: sp.Expr) -> sp.Expr:
+    """The piece of a piecewise ``expr`` (in Z) that applies at the number ``z``; else ``expr``."""
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    for piece, condition in expr.args:
+        if bool(condition.xreplace({Z: z})):
+            return piece
+    raise AssertionError(f"no piece of {expr} applies at z = {z}")  # pragma: no cover
 
 
 @dataclass(frozen=True)

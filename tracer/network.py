@@ -6,6 +6,7 @@ Built from a validated :class:`~tracer.spec.NetworkSpec`. Everything is ordered
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +36,10 @@ class Unit:
     index: int  # 1 … units
     weights: tuple[str, ...]  # parameter keys, one per unit of the previous layer
     bias: str | None  # parameter key, possibly shared by the layer
+
+
+#: Chooses the expression used for a unit in a composed expression: (unit, sample, expr) → expr.
+Local = Callable[[Unit, int, sp.Expr], sp.Expr]
 
 
 @dataclass(frozen=True)
@@ -138,18 +143,28 @@ class Network:
                     found[unit.bias].append((unit, None))
         return {k: tuple(v) for k, v in found.items()}
 
-    def composed_loss(self, sample: int | None = None) -> sp.Expr:
-        """L (or sample n's share of it) as one expression in the parameter symbols."""
+    def composed_loss(
+        self, sample: int | None = None, local: Local | None = None, output: int | None = None
+    ) -> sp.Expr:
+        """L as one expression in the parameter symbols; or the share of one sample, or of
+        one output of one sample.
+
+        ``local(unit, sample, expr)`` may replace a unit's activation expression, e.g. by the
+        piece of a piecewise activation that applies at the current parameters.
+        """
         total = sp.Integer(0)
         term = self.loss.term
         for n in self.samples() if sample is None else (sample,):
             s = self.spec.samples[n - 1]
-            outs = self.composed_outputs(s.inputs)
-            for y_val, out in zip(s.targets, outs, strict=True):
-                total += term.xreplace({losses.Y: y_val, losses.A: out})
+            outs = self.composed_outputs(s.inputs, n, local)
+            for k, (y_val, out) in enumerate(zip(s.targets, outs, strict=True), 1):
+                if output is None or k == output:
+                    total += term.xreplace({losses.Y: y_val, losses.A: out})
         return self.loss_scale * total
 
-    def composed_outputs(self, inputs: tuple[sp.Rational, ...]) -> list[sp.Expr]:
+    def composed_outputs(
+        self, inputs: tuple[sp.Rational, ...], sample: int = 1, local: Local | None = None
+    ) -> list[sp.Expr]:
         prev: list[sp.Expr] = list(inputs)
         for layer in self.units:
             f = self.activation(layer[0].layer).expr
@@ -158,7 +173,8 @@ class Network:
                 z = sum((symbol(w) * a for w, a in zip(unit.weights, prev, strict=True)), sp.Integer(0))
                 if unit.bias is not None:
                     z += symbol(unit.bias)
-                nxt.append(f.xreplace({activations.Z: z}))
+                g = local(unit, sample, f) if local else f
+                nxt.append(g.xreplace({activations.Z: z}))
             prev = nxt
         return prev
 
