@@ -12,7 +12,6 @@ import sympy as sp
 
 from tracer import activations, examples, losses
 from tracer.algebra import tidy
-from tracer.derive import ActivationFunction  # noqa: F401 - the display-function base exists
 from tracer.notation import latex
 from tracer.spec import load
 from tracer.trace import trace

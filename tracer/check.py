@@ -112,43 +112,40 @@ def _composed_chain_rule(net: Network, param: str, sample: int, local: Local, ou
     """∂L_nk/∂param (sample n, output k) by the chain rule, every node written in parameters."""
     loss_rule = losses.rule(net.loss.name)
     total = sp.Integer(0)
-    for n in (sample,):
-        s = net.spec.samples[n - 1]
-        a_prev: list[sp.Expr] = list(s.inputs)
-        zs, As = [], []
-        for layer in net.units:
-            f = net.activation(layer[0].layer).expr
-            z = [
-                sum((symbol(w) * a for w, a in zip(u.weights, a_prev, strict=True)), sp.Integer(0))
-                + (symbol(u.bias) if u.bias else 0)
-                for u in layer
-            ]
-            a_prev = [local(u, n, f).xreplace({activations.Z: zj}) for u, zj in zip(layer, z, strict=True)]
-            zs.append(z)
-            As.append(a_prev)
-        deltas: dict[tuple[int, int], sp.Expr] = {}
-        for layer in reversed(net.units):
-            l = layer[0].layer
-            dz = activations.rule(net.activation(l).name).dz
-            for u in layer:
-                if l == net.depth and u.index != output:
-                    dlda = sp.Integer(0)
-                elif l == net.depth:
-                    dlda = net.loss_scale * loss_rule.da.xreplace(
-                        {losses.Y: s.targets[u.index - 1], losses.A: As[l - 1][u.index - 1]}
-                    )
-                else:
-                    dlda = sum(
-                        (deltas[(l + 1, k.index)] * symbol(k.weights[u.index - 1]) for k in net.units[l]),
-                        sp.Integer(0),
-                    )
-                deltas[(l, u.index)] = dlda * local(u, n, dz).xreplace(
-                    {activations.Z: zs[l - 1][u.index - 1]}
+    n, s = sample, net.spec.samples[sample - 1]
+    a_prev: list[sp.Expr] = list(s.inputs)
+    zs, As = [], []
+    for layer in net.units:
+        f = net.activation(layer[0].layer).expr
+        z = [
+            sum((symbol(w) * a for w, a in zip(u.weights, a_prev, strict=True)), sp.Integer(0))
+            + (symbol(u.bias) if u.bias else 0)
+            for u in layer
+        ]
+        a_prev = [local(u, n, f).xreplace({activations.Z: zj}) for u, zj in zip(layer, z, strict=True)]
+        zs.append(z)
+        As.append(a_prev)
+    deltas: dict[tuple[int, int], sp.Expr] = {}
+    for layer in reversed(net.units):
+        l = layer[0].layer
+        dz = activations.rule(net.activation(l).name).dz
+        for u in layer:
+            if l == net.depth and u.index != output:
+                dlda = sp.Integer(0)
+            elif l == net.depth:
+                dlda = net.loss_scale * loss_rule.da.xreplace(
+                    {losses.Y: s.targets[u.index - 1], losses.A: As[l - 1][u.index - 1]}
                 )
-        for unit, i in net.uses(param):
-            d = deltas[(unit.layer, unit.index)]
-            prev = s.inputs[i - 1] if unit.layer == 1 and i else (As[unit.layer - 2][i - 1] if i else 1)
-            total += d * prev
+            else:
+                dlda = sum(
+                    (deltas[(l + 1, k.index)] * symbol(k.weights[u.index - 1]) for k in net.units[l]),
+                    sp.Integer(0),
+                )
+            deltas[(l, u.index)] = dlda * local(u, n, dz).xreplace({activations.Z: zs[l - 1][u.index - 1]})
+    for unit, i in net.uses(param):
+        d = deltas[(unit.layer, unit.index)]
+        prev = s.inputs[i - 1] if unit.layer == 1 and i else (As[unit.layer - 2][i - 1] if i else 1)
+        total += d * prev
     return total
 
 

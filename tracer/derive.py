@@ -29,16 +29,9 @@ class Step:
     param: str | None = None
 
 
-class ActivationFunction(sp.Function):
-    """σ(z), ReLU(z) … as written in formulas; the printer names it by activation."""
-
-
 def _fn(act: activations.Activation) -> type[sp.Function]:
-    from tracer.printing import FUNCTION_LATEX
-
-    name = f"act_{act.name}"
-    FUNCTION_LATEX[name] = act.latex
-    return sp.Function(name)
+    """f written as a function, σ(z): the printer names ``act_<name>`` from the registry."""
+    return sp.Function(f"act_{act.name}")
 
 
 def _p(a: str, b: str) -> sp.Symbol:

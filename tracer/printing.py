@@ -12,10 +12,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from tracer import notation
-
-#: Display names of the activation functions used as SymPy ``Function`` heads.
-FUNCTION_LATEX: dict[str, str] = {}
+from tracer import activations, notation
 
 DEFAULT_DIGITS = 8
 
@@ -70,9 +67,9 @@ class TracerPrinter(LatexPrinter):
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         name = type(expr).__name__
-        if name in FUNCTION_LATEX:
+        if name.startswith("act_") and name[4:] in activations.ACTIVATIONS:  # σ(z), ReLU(z), …
             args = ", ".join(self._print(a) for a in expr.args)
-            text = rf"{FUNCTION_LATEX[name]}\left({args}\right)"
+            text = rf"{activations.ACTIVATIONS[name[4:]].latex}\left({args}\right)"
             return f"{text}^{{{exp}}}" if exp else text
         return super()._print_Function(expr, exp)
 

@@ -100,41 +100,31 @@ def context(trace: Trace, digits: int = DEFAULT_DIGITS) -> dict:
     first = trace.first
     m = _Math(first.values, digits)
     by_kind: dict[str, list[Step]] = {}
+    unit_step: dict[tuple[str, int | None, int | None, int | None], Step] = {}
     for s in trace.steps:
         by_kind.setdefault(s.kind, []).append(s)
+        unit_step[(s.kind, s.sample, s.layer, s.unit)] = s
 
     def blocks(kind: str, **where: object) -> list[dict]:
         return [m.step(s) for s in by_kind.get(kind, []) if all(getattr(s, k) == v for k, v in where.items())]
 
+    def unit_blocks(kinds: tuple[str, ...], n: int, l: int) -> list[str]:
+        """One aligned block per unit of layer l, holding that unit's steps of these kinds."""
+        return [
+            _aligned(*(m.step(unit_step[(kind, n, l, j)]) for kind in kinds))
+            for j in range(1, net.sizes[l] + 1)
+        ]
+
     samples = []
     for n in net.samples():
-        forward_layers = []
-        for l in range(1, net.depth + 1):
-            units = []
-            for s in trace.steps:
-                if s.sample == n and s.layer == l and s.kind == "net":
-                    act = next(
-                        t
-                        for t in trace.steps
-                        if t.kind == "act" and t.sample == n and t.layer == l and t.unit == s.unit
-                    )
-                    units.append(_aligned(m.step(s), m.step(act)))
-            forward_layers.append({"layer": l, "title": _layer_title(net, l), "units": units})
+        forward_layers = [
+            {"layer": l, "title": _layer_title(net, l), "units": unit_blocks(("net", "act"), n, l)}
+            for l in range(1, net.depth + 1)
+        ]
         loss_block = [_aligned(b) for b in blocks("loss", sample=n)]
         backward_layers = []
         for l in range(net.depth, 0, -1):
-            units = []
-            for s in trace.steps:
-                if s.sample == n and s.layer == l and s.kind == "dL_da":
-                    group = [
-                        m.step(t)
-                        for t in trace.steps
-                        if t.sample == n
-                        and t.layer == l
-                        and t.unit == s.unit
-                        and t.kind in ("dL_da", "da_dz", "delta")
-                    ]
-                    units.append(_aligned(*group))
+            units = unit_blocks(("dL_da", "da_dz", "delta"), n, l)
             params = [_aligned(b) for b in blocks("grad", sample=n, layer=l)]
             backward_layers.append(
                 {
@@ -265,7 +255,7 @@ def _rules(trace: Trace, m: _Math) -> dict:
     for name in dict.fromkeys(layer.activation for layer in trace.spec.layers):
         rule = activations.rule(name)
         act = rule.activation
-        z, a = activations.Z, activations.A
+        z = activations.Z
         shown = act.shown(z)
         line = rf"{act.latex}(z) = {m.sym(shown)}"
         if name == "linear":
@@ -283,7 +273,6 @@ def _rules(trace: Trace, m: _Math) -> dict:
             }
         )
     loss_rule = losses.rule(net.loss.name)
-    y, a = losses.Y, losses.A
     scale = net.loss_scale
     term = m.sym(loss_rule.loss.term)
     prefix = "" if scale == 1 else m.sym(scale) + r" \cdot "
@@ -300,7 +289,6 @@ def _rules(trace: Trace, m: _Math) -> dict:
         + m.sym(sp.diff(zexpr, b))
         + r",\quad \frac{\partial z}{\partial x} = "
         + m.sym(sp.diff(zexpr, x)),
-        "symbols": (y, a),
     }
 
 
