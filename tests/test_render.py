@@ -129,3 +129,8 @@ def test_iterations_give_the_history_and_a_training_table() -> None:
     rows = [line for line in training.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [row.split("|")[1].strip() for row in rows] == ["1", "2", "3"]
     assert "With the updated parameters the loss is $L^{+} \\approx" in md
+
+
+def test_a_bare_symbol_is_not_substituted_twice() -> None:
+    """a = z for a linear unit: the value follows directly, not after a bracketed copy of it."""
+    assert "a^{[2]}_{1} &= z^{[2]}_{1} \\\\\n &= -0.1\n" in MD["relu-mean"]

@@ -83,7 +83,7 @@ class _Math:
         numbers, approx = self.num(step.forms[-1])
         value = self.values[step.key]
         rel, shown = self.value(value)
-        if numbers != shown and numbers != lines[-1][1]:
+        if not isinstance(step.forms[-1], sp.Symbol) and numbers not in (shown, lines[-1][1]):
             lines.append((r"\approx" if approx else "=", numbers))
         if shown != lines[-1][1]:
             lines.append((rel, shown))
