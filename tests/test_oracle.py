@@ -116,6 +116,19 @@ def problem(spec) -> Problem:
     )
 
 
+def layout(prob: Problem) -> list[tuple[int, int, int, int, str, int]]:
+    """Per layer l: (l, rows, cols, where its weights start in θ, bias mode, where its bias starts).
+
+    θ holds each layer's weights row by row, then its biases (one per unit, one shared, or none).
+    """
+    out, off = [], 0
+    for l in range(1, len(prob.sizes)):
+        rows, cols, mode = prob.sizes[l], prob.sizes[l - 1], prob.bias_modes[l - 1]
+        out.append((l, rows, cols, off, mode, off + rows * cols))
+        off += rows * cols + {"unit": rows, "shared": 1}.get(mode, 0)
+    return out
+
+
 # -- float64 oracle (autograd)
 
 
@@ -134,20 +147,10 @@ NP_ACT = {
 
 def np_forward(theta, prob: Problem, x):
     """Net inputs and activations of every layer for one sample."""
-    a, zs, outs, off = x, [], [], 0
-    for l in range(1, len(prob.sizes)):
-        rows, cols = prob.sizes[l], prob.sizes[l - 1]
-        weights = anp.reshape(theta[off:off + rows * cols], (rows, cols))
-        off += rows * cols
-        mode = prob.bias_modes[l - 1]
-        if mode == "unit":
-            bias = theta[off:off + rows]
-            off += rows
-        elif mode == "shared":
-            bias = theta[off]
-            off += 1
-        else:
-            bias = 0.0
+    a, zs, outs = x, [], []
+    for l, rows, cols, w, mode, b in layout(prob):
+        weights = anp.reshape(theta[w:w + rows * cols], (rows, cols))
+        bias = theta[b:b + rows] if mode == "unit" else theta[b] if mode == "shared" else 0.0
         z = anp.dot(weights, a) + bias
         a = NP_ACT[prob.acts[l - 1]](z)
         zs.append(z)
@@ -208,20 +211,13 @@ MP_ACT = {
 def mp_loss(theta: list, prob: Problem) -> mpmath.mpf:
     total = mpmath.mpf(0)
     for x, y in zip(prob.inputs, prob.targets, strict=True):
-        a, off = [_mp(v) for v in x], 0
-        for l in range(1, len(prob.sizes)):
-            rows, cols = prob.sizes[l], prob.sizes[l - 1]
-            weights = [theta[off + j * cols: off + (j + 1) * cols] for j in range(rows)]
-            off += rows * cols
-            mode = prob.bias_modes[l - 1]
+        a = [_mp(v) for v in x]
+        for l, rows, cols, w, mode, b in layout(prob):
+            weights = [theta[w + j * cols: w + (j + 1) * cols] for j in range(rows)]
             if mode == "unit":
-                biases = theta[off:off + rows]
-                off += rows
-            elif mode == "shared":
-                biases = [theta[off]] * rows
-                off += 1
+                biases = theta[b:b + rows]
             else:
-                biases = [mpmath.mpf(0)] * rows
+                biases = [theta[b] if mode == "shared" else mpmath.mpf(0)] * rows
             f = MP_ACT[prob.acts[l - 1]]
             a = [
                 f(mpmath.fsum(w * ai for w, ai in zip(row, a, strict=True)) + b)

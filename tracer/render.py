@@ -115,6 +115,7 @@ def context(trace: Trace, digits: int = DEFAULT_DIGITS) -> dict:
             for j in range(1, net.sizes[l] + 1)
         ]
 
+    after = trace_loss_after(trace)
     samples = []
     for n in net.samples():
         forward_layers = [
@@ -160,9 +161,9 @@ def context(trace: Trace, digits: int = DEFAULT_DIGITS) -> dict:
         "eta": number_latex(trace.spec.learning_rate, digits),
         "updates": [_aligned(b) for b in blocks("update")],
         "summary": _summary(trace, digits),
-        "loss_after": m.value(trace_loss_after(trace)),
+        "loss_after": m.value(after),
         "loss_before": m.value(first.loss),
-        "loss_change": _change(first.loss, trace_loss_after(trace), digits),
+        "loss_change": _change(first.loss, after, digits),
         "history": _history(trace, digits),
         "check": trace.check,
     }

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy as sp
 
@@ -31,10 +32,14 @@ class Iteration:
 @dataclass(frozen=True)
 class Trace:
     network: Network
-    steps: tuple[derive.Step, ...]  # the symbolic derivation of one iteration
     iterations: tuple[Iteration, ...]
     final_loss: sp.Expr  # the loss after the last update
     check: Check
+
+    @cached_property
+    def steps(self) -> tuple[derive.Step, ...]:
+        """The symbolic derivation of one iteration (built on first use: JSON needs none)."""
+        return derive.steps(self.network)
 
     @property
     def spec(self) -> NetworkSpec:
@@ -60,4 +65,4 @@ def trace(spec: NetworkSpec, check: bool = True) -> Trace:
         params = new
     final = evaluate.forward(net, params, backward=False)["L"]
     result = self_check(net, iterations[0].params, iterations[0].values) if check else Check.skipped()
-    return Trace(net, derive.steps(net), tuple(iterations), final, result)
+    return Trace(net, tuple(iterations), final, result)
