@@ -18,8 +18,10 @@ MD = {name: render(tr) for name, tr in TRACES.items()}
 
 def test_exact_values_get_equals_and_rounded_values_approx() -> None:
     md = MD["sigmoid-222-bias"]
-    assert " &= 0.05 \\cdot 0.02 + 0.1 \\cdot 0.04 + 0.5 \\\\\n &= 0.505 \\\\[6pt]" in md
-    assert " &= \\frac{1}{1 + e^{- 0.505}} \\\\\n &\\approx 0.62363363\n" in md
+    # node notation (the spec's choice); short steps read formula = numbers = value on one row
+    row = "z_{3} &= w_{31} \\cdot x_{1} + w_{32} \\cdot x_{2} + w_{3b} = "
+    assert row + "0.05 \\cdot 0.02 + 0.1 \\cdot 0.04 + 0.5 = 0.505 \\\\[6pt]" in md
+    assert " = \\frac{1}{1 + e^{- 0.505}} \\approx 0.62363363\n" in md
 
 
 def test_negative_numbers_are_bracketed_when_substituted() -> None:
@@ -36,7 +38,7 @@ def test_the_update_substitutes_the_learning_rate() -> None:
 
 def test_inactive_relu_unit_is_pointed_out() -> None:
     assert MD["relu-mean"].count("is inactive") == 1
-    assert "Unit 3 is inactive: $z^{[1]}_{3} = -0.46$" in MD["relu-mean"]
+    assert "Unit 3 is inactive: $\\mathrm{net}_{h_{3}} = -0.46$" in MD["relu-mean"]  # flat notation
     assert "inactive" not in MD["sigmoid-222-bias"]
 
 
@@ -51,7 +53,7 @@ def test_batch_report_has_per_sample_sections_and_the_sum() -> None:
 def test_digits_change_only_the_display() -> None:
     tr = TRACES["sigmoid-222-bias"]
     short = render(tr, digits=3)
-    assert "&\\approx 0.624\n" in short and "0.62363363" not in short
+    assert "\\approx 0.624\n" in short and "0.62363363" not in short
     assert render(tr, digits=8) == MD["sigmoid-222-bias"]
 
 
@@ -100,7 +102,7 @@ def test_number_latex_brackets_negatives_and_writes_powers_of_ten() -> None:
 
 
 def test_printer_rejects_bad_settings() -> None:
-    with pytest.raises(ValueError, match="notation must be one of"):
+    with pytest.raises(ValueError, match="notation must be a tracer.notation.Notation"):
         TracerPrinter(notation="bogus")
     with pytest.raises(ValueError, match="digits must be an integer from 1 to 50"):
         TracerPrinter(digits=0)
@@ -133,4 +135,4 @@ def test_iterations_give_the_history_and_a_training_table() -> None:
 
 def test_a_bare_symbol_is_not_substituted_twice() -> None:
     """a = z for a linear unit: the value follows directly, not after a bracketed copy of it."""
-    assert "a^{[2]}_{1} &= z^{[2]}_{1} \\\\\n &= -0.1\n" in MD["relu-mean"]
+    assert "\\mathrm{out}_{o_{1}} &= \\mathrm{net}_{o_{1}} = -0.1\n" in MD["relu-mean"]

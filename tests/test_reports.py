@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.regenerate_reports import COMMAND, REPORTS, expected
+from tests.latex import compile_pdf, requires_latex
+from tests.regenerate_reports import COMMAND, REPORTS, expected, pdf_text
 
 EXPECTED = expected()
 
@@ -19,5 +20,17 @@ def test_report_is_up_to_date(name: str) -> None:
 
 
 def test_no_stale_reports() -> None:
-    stale = sorted(p.name for p in REPORTS.iterdir() if p.name not in EXPECTED and p.name != "README.md")
+    pdfs = {n[: -len(".tex")] + ".pdf" for n in EXPECTED if n.endswith(".tex")}
+    known = set(EXPECTED) | pdfs | {"README.md"}
+    stale = sorted(p.name for p in REPORTS.iterdir() if p.name not in known)
     assert not stale, f"reports/ has files no example generates: {stale}; remove them"
+
+
+@requires_latex
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n.endswith(".tex")))
+def test_pdf_matches_its_latex(name: str, tmp_path) -> None:
+    """Each PDF in reports/ holds the text its LaTeX report compiles to now."""
+    pdf = REPORTS / (name[: -len(".tex")] + ".pdf")
+    assert pdf.exists(), f"reports/{pdf.name} is missing; regenerate with: {COMMAND}"
+    fresh = compile_pdf(EXPECTED[name], tmp_path)
+    assert pdf_text(pdf) == pdf_text(fresh), f"reports/{pdf.name} is out of date; regenerate with: {COMMAND}"

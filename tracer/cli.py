@@ -9,8 +9,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import jinja2
+
 from tracer import __version__, examples
 from tracer.errors import TracerError
+from tracer.formats import FORMATS
+from tracer.lang import LANGUAGES
+from tracer.notation import NOTATIONS
 
 EXIT_OK, EXIT_WRONG_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -57,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "-f",
         "--format",
-        choices=("md", "json"),
-        default="md",
-        help="output format: Markdown report or JSON trace (default: md)",
+        choices=FORMATS,
+        default=None,
+        help="output format: Markdown, LaTeX, HTML report or JSON trace "
+        "(default: from the -o file's extension, else md)",
     )
     report.add_argument(
         "-o", "--output", metavar="PATH", help="write to PATH instead of stdout (its folder must exist)"
@@ -70,6 +76,38 @@ def build_parser() -> argparse.ArgumentParser:
         default=8,
         metavar="N",
         help="significant digits shown (1-50, default 8; computation is exact or 50 digits)",
+    )
+    report.add_argument(
+        "--notation",
+        choices=NOTATIONS,
+        default=None,
+        help="names of the quantities: layer (W^[l]_ji), node (w_53, nodes numbered through the "
+        "network) or flat (w1, w2, …, net_h1/out_h1); default: the spec's own, else layer",
+    )
+    report.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="language of the report's prose (default: en)"
+    )
+    report.add_argument(
+        "--exact",
+        action="store_true",
+        help="also show exact values (fractions, e^…) where they are short",
+    )
+    report.add_argument(
+        "--carry-rounded",
+        action="store_true",
+        help="compute every step from the rounded values before it, as on paper; "
+        "notes say where that changes a digit",
+    )
+    report.add_argument(
+        "--fragment",
+        action="store_true",
+        help="the body only (no preamble, no <html>, no level-1 title), to embed in a larger page",
+    )
+    report.add_argument(
+        "-t",
+        "--templates",
+        metavar="DIR",
+        help="a folder of templates searched before the built-in ones (see templates/README.md)",
     )
     report.add_argument(
         "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
@@ -94,15 +132,55 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from tracer.render import render
+    from tracer.render import Options, render
     from tracer.spec import load
     from tracer.trace import trace
 
     target = _check_output(args.output)
+    fmt = args.format or _format_of(args.output)
+    if args.templates is not None and not Path(args.templates).is_dir():
+        raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
     spec = load(args.spec)
-    text = render(trace(spec, check=not args.no_check), args.format, digits=args.digits)
+    options = Options(
+        fmt=fmt,
+        notation=args.notation,
+        lang=args.lang,
+        digits=args.digits,
+        exact=args.exact,
+        carry_rounded=args.carry_rounded,
+        fragment=args.fragment,
+        template_dir=args.templates,
+    )
+    result = trace(spec, check=not args.no_check)
+    try:
+        text = render(result, options)
+    except jinja2.TemplateError as err:
+        raise TracerError(_template_problem(err), "template") from None
     _emit(text, target)
     return EXIT_OK
+
+
+def _format_of(output: str | None) -> str:
+    """The format a file name asks for (``.tex``, ``.html``, ``.json``), else Markdown."""
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    return (
+        {"htm": "html", "markdown": "md", "latex": "tex"}.get(suffix, suffix)
+        if suffix
+        in (
+            *FORMATS,
+            "htm",
+            "markdown",
+            "latex",
+        )
+        else "md"
+    )
+
+
+def _template_problem(err: Exception) -> str:
+    where = ""
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        where = f" ({err.filename or err.name}, line {err.lineno})"
+    return f"{type(err).__name__}: {err}{where}".replace("\n", " ")
 
 
 def _examples(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from functools import cached_property
 import sympy as sp
 
 from tracer import activations, losses
-from tracer.notation import key, symbol
+from tracer.notation import Notation, for_network, key, symbol
 from tracer.spec import NetworkSpec
 
 
@@ -66,6 +66,11 @@ class Network:
 
     def samples(self) -> range:
         return range(1, self.n_samples + 1)
+
+    def notation(self, name: str = "layer") -> Notation:
+        """Names of this network's quantities in the notation ``name`` (layer, node, flat)."""
+        shared = frozenset(l for l, layer in enumerate(self.spec.layers, 1) if layer.shared_bias is not None)
+        return for_network(name, self.sizes, shared)
 
     def activation(self, layer: int) -> activations.Activation:
         return activations.get(self.spec.layers[layer - 1].activation)

@@ -20,7 +20,12 @@ DEFAULT_DIGITS = 8
 class TracerPrinter(LatexPrinter):
     """LaTeX in a notation, optionally with numbers substituted for symbols."""
 
-    _tracer_settings = {"notation": "layer", "values": None, "digits": DEFAULT_DIGITS}
+    _tracer_settings = {
+        "notation": notation.LAYER,
+        "values": None,
+        "digits": DEFAULT_DIGITS,
+        "fractions": False,  # print rationals as exact fractions (--exact), not decimals
+    }
 
     def __init__(self, **settings: object) -> None:
         own = {k: settings.pop(k) for k in list(settings) if k in self._tracer_settings}
@@ -28,19 +33,18 @@ class TracerPrinter(LatexPrinter):
         if unknown:  # pragma: no cover - guarded by the comprehension above
             raise TypeError(f"unknown printer settings: {sorted(unknown)}")
         merged = {**self._tracer_settings, **own}
-        if merged["notation"] not in notation.NOTATIONS:
-            raise ValueError(
-                f"notation must be one of {', '.join(notation.NOTATIONS)}, not {merged['notation']!r}"
-            )
+        if not isinstance(merged["notation"], notation.Notation):
+            raise ValueError(f"notation must be a tracer.notation.Notation, not {merged['notation']!r}")
         digits = merged["digits"]
         if not isinstance(digits, int) or not 1 <= digits <= 50:
             raise ValueError(f"digits must be an integer from 1 to 50, not {digits!r}")
         settings.setdefault("order", "none")
         settings.setdefault("mul_symbol", "dot")
         super().__init__(settings)
-        self.notation: str = merged["notation"]
+        self.notation: notation.Notation = merged["notation"]
         self.values: dict | None = merged["values"]
         self.digits: int = digits
+        self.fractions: bool = bool(merged["fractions"])
         self.rounded = False  # set when a number had to be rounded for display
 
     def doprint(self, expr: sp.Expr) -> str:
@@ -50,7 +54,7 @@ class TracerPrinter(LatexPrinter):
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if self.values is not None and expr in self.values:
             return self._number(self.values[expr], bracket=True)
-        return notation.latex(expr.name, self.notation)
+        return self.notation.latex(expr.name)
 
     def _number(self, value: object, bracket: bool = False) -> str:
         if not rounded(value, self.digits)[1]:
@@ -77,16 +81,21 @@ class TracerPrinter(LatexPrinter):
         return self._number(expr)
 
     def _print_Rational(self, expr: sp.Rational) -> str:
+        if self.fractions and exact_decimal(expr, self.digits) is None:
+            return super()._print_Rational(expr)
         if expr.p == 1 and expr.q <= 100:  # coefficients such as 1/2, 1/4 read best as fractions
             return super()._print_Rational(expr)
         return self._number(expr)
 
 
 def to_latex(
-    expr: sp.Expr, values: dict | None = None, digits: int = DEFAULT_DIGITS, notation_name: str = "layer"
+    expr: sp.Expr,
+    values: dict | None = None,
+    digits: int = DEFAULT_DIGITS,
+    names: notation.Notation = notation.LAYER,
 ) -> str:
     """LaTeX of ``expr``; with ``values``, symbols are shown as their numbers."""
-    return TracerPrinter(values=values, digits=digits, notation=notation_name).doprint(expr)
+    return TracerPrinter(values=values, digits=digits, notation=names).doprint(expr)
 
 
 # ----------------------------------------------------------------------------- numbers

@@ -1,0 +1,335 @@
+"""The template context of a report: every formula as LaTeX, every sentence as markup.
+
+Nothing here knows the output format; :mod:`tracer.formats` turns markup and LaTeX into
+Markdown, LaTeX or HTML, and the templates place them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from tracer import __version__, activations, losses
+from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
+from tracer.derive import Step
+from tracer.evaluate import forward
+from tracer.lang import Strings
+from tracer.markup import Markup, Math
+from tracer.notation import Notation, partial
+from tracer.precision import carried_values, exact_values
+from tracer.printing import TracerPrinter, number_latex, number_text, rounded
+from tracer.trace import Trace
+
+
+def build(
+    trace: Trace, names: Notation, t: Strings, digits: int, exact: bool = False, carry: bool = False
+) -> dict:
+    net = trace.network
+    first = trace.first
+    carried = carried_values(trace.steps, first.values, digits) if carry else None
+    exacts = exact_values(trace.steps, first.values) if exact else None
+    m = Printers(first.values, digits, names, exacts, carried)
+    by_kind: dict[str, list[Step]] = {}
+    unit_step: dict[tuple[str, int | None, int | None, int | None], Step] = {}
+    for s in trace.steps:
+        by_kind.setdefault(s.kind, []).append(s)
+        unit_step[(s.kind, s.sample, s.layer, s.unit)] = s
+
+    def shown(blocks: list[Block]) -> dict:
+        """One display block and the notes that follow it."""
+        notes = [t("carried_note", value=Math(n)) for b in blocks for n in b.notes]
+        return {"math": aligned(*blocks), "notes": notes}
+
+    def of_kind(kind: str, **where: object) -> list[dict]:
+        found = [s for s in by_kind.get(kind, []) if all(getattr(s, k) == v for k, v in where.items())]
+        return [shown([m.step(s)]) for s in found]
+
+    def units(kinds: tuple[str, ...], n: int, l: int) -> list[dict]:
+        return [
+            shown([m.step(unit_step[(kind, n, l, j)]) for kind in kinds]) for j in range(1, net.sizes[l] + 1)
+        ]
+
+    samples = []
+    for n in net.samples():
+        backward = [
+            {
+                "layer": l,
+                "title": _layer_title(net, l, t),
+                "units": units(("dL_da", "da_dz", "delta"), n, l),
+                "params": of_kind("grad", sample=n, layer=l),
+                "notes": _inactive_notes(net, m, l, n, t),
+            }
+            for l in range(net.depth, 0, -1)
+        ]
+        samples.append(
+            {
+                "index": n,
+                "inputs": _listing(m, [net.a(0, i, n) for i in range(1, net.sizes[0] + 1)]),
+                "targets": _listing(m, [net.y(k, n) for k in range(1, net.sizes[-1] + 1)]),
+                "forward": [
+                    {"layer": l, "title": _layer_title(net, l, t), "units": units(("net", "act"), n, l)}
+                    for l in range(1, net.depth + 1)
+                ],
+                "loss": of_kind("loss", sample=n),
+                "backward": backward,
+            }
+        )
+    after = trace.iterations[1].loss if len(trace.iterations) > 1 else trace.final_loss
+    if carried is not None:
+        after = _carried_loss_after(trace, carried.values, digits)
+    eta = Math(f"{m.name('eta')} = {number_latex(trace.spec.learning_rate, digits)}")
+    return {
+        "title": trace.spec.title,
+        "description": trace.spec.description,
+        "version": __version__,
+        "digits": digits,
+        "exact": exact,
+        "exact_width": EXACT_WIDTH,
+        "carry": carry,
+        "batch": net.batch,
+        "notation": names.name,
+        "network": _network(trace, m, t),
+        "rules": _rules(trace, m, t),
+        "samples": samples,
+        "total_loss": of_kind("loss_total"),
+        "sums": of_kind("grad_sum"),
+        "eta": eta,
+        "updates": of_kind("update"),
+        "loss_after": Math(f"L^{{+}} {' '.join(m.value(after))}"),
+        "loss_before": Math(f"L {' '.join(m.value(m.values['L'], 'L'))}"),
+        "loss_change": _change(m.values["L"], after, digits, t),
+        "summary": _summary(trace, m),
+        "history": _history(trace, digits),
+        "check": _check(trace, t),
+    }
+
+
+def _listing(m: Printers, keys: list[str]) -> str:
+    """``$x_1 = 0.02$, $x_2 = 0.04$`` as markup."""
+    return ", ".join(f"${m.math(k).latex}$" for k in keys)
+
+
+def _carried_loss_after(trace: Trace, values: dict[str, sp.Expr], digits: int) -> sp.Expr:
+    """The loss at the written-down updated parameters (rounded like every carried value)."""
+    net = trace.network
+    params = {p.key: values.get(p.key + "+", values[p.key]) for p in net.params}
+    loss = forward(net, params, backward=False)["L"]
+    return sp.Rational(str(rounded(loss, digits)[0]))
+
+
+def _inactive_notes(net, m: Printers, l: int, n: int, t: Strings) -> list[str]:
+    """Say so when a unit's ∂a/∂z is exactly 0 (a ReLU below zero): nothing flows back through it."""
+    notes = []
+    for j in range(1, net.sizes[l] + 1):
+        zk, ak = net.z(l, j, n), net.a(l, j, n)
+        if m.values[partial(ak, zk)] == 0:
+            notes.append(t("inactive", unit=j, value=m.math(zk), activation=net.activation(l).name))
+    return notes
+
+
+def _layer_title(net, l: int, t: Strings) -> str:
+    role = t("role_output") if l == net.depth else t("role_hidden")
+    count = net.sizes[l]
+    return t(
+        "layer_title",
+        layer=l,
+        role=Markup(role),
+        activation=net.activation(l).name,
+        count=count,
+        units=Markup(t.units(count)),
+    )
+
+
+def _network(trace: Trace, m: Printers, t: Strings) -> dict:
+    net = trace.network
+    names = m.names
+    layers = []
+    for l, layer_spec in enumerate(trace.spec.layers, 1):
+        count = layer_spec.units
+        words = {
+            "layer": l,
+            "count": count,
+            "activation": layer_spec.activation,
+            "units": Markup(t.units(count)),
+        }
+        if names.name == "layer":
+            mats = [rf"W^{{[{l}]}} = {_matrix(layer_spec.weights, m.digits)}"]
+            if layer_spec.biases is not None:
+                mats.append(rf"b^{{[{l}]}} = {_matrix([(b,) for b in layer_spec.biases], m.digits)}")
+            elif layer_spec.shared_bias is not None:
+                mats.append(rf"b^{{[{l}]}} = {number_latex(layer_spec.shared_bias, m.digits)}")
+            layers.append({"line": t("network.layer_line", **words), "math": r",\qquad ".join(mats)})
+        else:
+            layers.append({"line": t("network.layer_params", **words), "math": _param_rows(net, l, m)})
+    frozen = [p.key for p in net.params if not p.trainable]
+    frozen_names = Markup(", ".join(f"${m.name(k)}$" for k in frozen))
+    parameters = t("network.parameters_value", count=len(net.params), trained=len(net.trainable))
+    if frozen:
+        parameters += " (" + t("network.frozen", names=frozen_names) + ")"
+    shape = [t("network.inputs", count=net.sizes[0])] + [
+        t("network.layer_units", count=n, activation=net.activation(l).name)
+        for l, n in enumerate(net.sizes[1:], 1)
+    ]
+    loss_name = net.loss.name
+    return {
+        "facts": [
+            (t("network.layers"), " → ".join(shape)),
+            (t("network.loss"), f"`{loss_name}`, " + t.maybe(f"losses.{loss_name}", net.loss.description)),
+            (
+                t("network.learning_rate"),
+                f"${m.name('eta')} = {number_latex(trace.spec.learning_rate, m.digits)}$",
+            ),
+            (t("network.samples"), str(net.n_samples)),
+            (t("network.parameters"), parameters),
+        ],
+        "notation_line": _notation_line(net, names, t),
+        "layers": layers,
+        "head": [t("network.sample"), t("network.inputs_head"), t("network.targets_head")],
+    }
+
+
+def _notation_line(net, names: Notation, t: Strings) -> str | None:
+    if names.name == "flat":
+        return t("network.flat_line")
+    if names.name != "node":
+        return None
+    ranges = []
+    for l, size in enumerate(net.sizes):
+        first, last = names.node(l, 1), names.node(l, size)
+        if l == 0:
+            role = t("network.role_input")
+        elif l == net.depth:
+            role = t("network.role_output")
+        else:
+            role = t("network.role_hidden", layer=l)
+        ranges.append(t("network.node_range", role=Markup(role), first=first, last=last))
+    return t("network.node_line", ranges=Markup(", ".join(ranges)))
+
+
+def _param_rows(net, l: int, m: Printers) -> str:
+    """Each unit's incoming weights and bias as ``name = value`` pairs, one row per unit."""
+    rows = []
+    for unit in net.units[l - 1]:
+        keys = [*unit.weights, *([unit.bias] if unit.bias else [])]
+        pairs = [f"{m.name(k)} = {number_latex(net.param_index[k].value, m.digits)}" for k in keys]
+        rows.append("& " + r",\quad ".join(pairs))
+    shared = [u.bias for u in net.units[l - 1] if u.bias and "[" not in u.bias]
+    if len(set(shared)) == 1 and len(net.units[l - 1]) > 1:
+        rows = [r.replace(rf",\quad {m.name(shared[0])} = ", "%").split("%")[0] for r in rows]
+        value = number_latex(net.param_index[shared[0]].value, m.digits)
+        rows.append(f"& {m.name(shared[0])} = {value}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _matrix(rows, digits: int) -> str:
+    body = r" \\ ".join(" & ".join(number_latex(v, digits) for v in row) for row in rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def _rules(trace: Trace, m: Printers, t: Strings) -> dict:
+    """The local derivatives, as SymPy derived them, in generic symbols."""
+    net = trace.network
+    generic = TracerPrinter(digits=m.digits)
+    acts = []
+    for name in dict.fromkeys(layer.activation for layer in trace.spec.layers):
+        rule = activations.rule(name)
+        act = rule.activation
+        z = activations.Z
+        shown = act.shown(z)
+        line = r"a = z" if name == "linear" else rf"{act.latex}(z) = {generic.doprint(shown)}"
+        deriv = [generic.doprint(sp.Derivative(shown, z)), generic.doprint(rule.dz)]
+        if rule.da is not None:
+            deriv.append(generic.doprint(rule.da))
+        text = r"\frac{\partial a}{\partial z} = " + " = ".join(dict.fromkeys(deriv))
+        key = "rules.activation_in_a" if rule.da is not None else "rules.activation"
+        description = Markup(t.maybe(f"activations.{name}", act.description))
+        acts.append({"line": t(key, name=name, description=description), "math": line + r",\qquad " + text})
+    loss_rule = losses.rule(net.loss.name)
+    scale = net.loss_scale
+    term = generic.doprint(loss_rule.loss.term)
+    prefix = "" if scale == 1 else generic.doprint(scale) + r" \cdot "
+    W, x, b = (sp.Symbol(s, real=True) for s in ("W", "x", "b"))
+    zexpr = W * x + b
+    total = rf"L = {prefix}\sum_{{n,k}} {term}" if net.batch else rf"L = {prefix}\sum_{{k}} {term}"
+    return {
+        "intro": t("rules.intro"),
+        "activations": acts,
+        "net_line": t("rules.net"),
+        "net": r"z = \dots + W \cdot x + \dots + b,\qquad \frac{\partial z}{\partial W} = "
+        + generic.doprint(sp.diff(zexpr, W))
+        + r",\quad \frac{\partial z}{\partial b} = "
+        + generic.doprint(sp.diff(zexpr, b))
+        + r",\quad \frac{\partial z}{\partial x} = "
+        + generic.doprint(sp.diff(zexpr, x)),
+        "loss_line": t(
+            "rules.loss", description=Markup(t.maybe(f"losses.{net.loss.name}", loss_rule.loss.description))
+        ),
+        "loss": total + r",\qquad \frac{\partial L}{\partial a} = " + prefix + generic.doprint(loss_rule.da),
+    }
+
+
+def _summary(trace: Trace, m: Printers) -> list[dict]:
+    """Rows of the summary table: values as written in this report (carried if so)."""
+    first = trace.first
+    rows = []
+    for p in trace.network.params:
+        g = "dL/d" + p.key
+        after = m.values.get(p.key + "+", first.updated[p.key]) if p.trainable else first.updated[p.key]
+        rows.append(
+            {
+                "name": m.name(p.key),
+                "key": p.key,
+                "before": _num(first.params[p.key], m.digits),
+                "gradient": _num(m.values[g], m.digits) if p.trainable else None,
+                "after": _num(after, m.digits),
+            }
+        )
+    return rows
+
+
+def _num(value: sp.Expr, digits: int) -> dict:
+    return {"text": number_text(value, digits), "latex": number_latex(value, digits)}
+
+
+def _change(before: sp.Expr, after: sp.Expr, digits: int, t: Strings) -> str:
+    diff = after - before
+    if diff == 0:
+        return t("change_none")
+    return t("change_down" if diff < 0 else "change_up", amount=number_text(abs(diff), digits))
+
+
+def _history(trace: Trace, digits: int) -> list[dict]:
+    its = trace.iterations
+    if len(its) == 1:
+        return []
+    marks = {1, len(its)} | {
+        k for k in (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if k <= len(its)
+    }
+    if len(its) <= 20:
+        marks = set(range(1, len(its) + 1))
+    return [{"index": k, "loss": _num(its[k - 1].loss, digits)} for k in sorted(marks)]
+
+
+def _check(trace: Trace, t: Strings) -> dict:
+    c = trace.check
+
+    def result(text: str) -> str:
+        found = re.fullmatch(r"skipped \(more than (\d+) parameter-sample pairs for (\d+) layers\)", text)
+        if found:
+            return t("checks.skipped_size", limit=found[1], depth=found[2])
+        if text == "skipped (every parameter is upstream of a kink)":
+            return t("checks.skipped_kink")
+        return t.maybe(f"checks.results.{text}", text)
+
+    largest = ""
+    if c.max_relative_difference is not None:
+        largest = t("checks.largest", value=f"{c.max_relative_difference:.1e}")
+    method = t.maybe(f"checks.methods.{c.method}", c.method) if c.method else ""
+    lines = [
+        t("checks.symbolic", result=Markup(result(c.symbolic))),
+        t("checks.numeric", method=Markup(method), largest=Markup(largest), result=Markup(result(c.numeric))),
+    ]
+    if c.excluded:
+        lines.append(t("checks.excluded", count=len(c.excluded)))
+    return {"lines": lines}
