@@ -1,8 +1,8 @@
 """Bad specs get one clear line on stderr, exit code 2, no traceback and no output file.
 
 CONTRACT.md §4: ``tracer: <where>: <problem>``, where ``<where>`` is a data path such as
-``layers[1].weights`` (0-based list indices) followed by ``(line N)`` when the YAML reader
-knows the line, or the file name for a problem with the file as a whole.
+``layers[1].weights`` (0-based list indices) followed by ``(line N)`` when the reader
+knows the line (YAML and JSON), or the file name for a problem with the file as a whole.
 
 Each case is (name, file suffix, file text, expected). ``expected`` is a substring of the
 single stderr line that names both the location and the problem (most are the whole line);
@@ -151,7 +151,7 @@ CASES = [
     ("inputs-too-many", ".yaml", y(X, "inputs: [0.02, 0.04, 0.06]"),
      f"tracer: layers[0].weights[0] (line 7): expected 3 {ROW0}, got 2"),
     ("targets-too-few", ".yaml", y("targets: [0.5, 0.9]", "targets: [0.5]"),
-     "tracer: layers[1].units (line 9): the output layer has 2 units but the targets have 1 values"),
+     "tracer: layers[1].units (line 9): the output layer has 2 units but the targets have 1 value"),
     ("targets-too-many", ".yaml", y("targets: [0.5, 0.9]", "targets: [0.5, 0.9, 0.1]"),
      "tracer: layers[1].units (line 9): the output layer has 2 units but the targets have 3 values"),
     ("inputs-empty", ".yaml", y(X, "inputs: []"),
@@ -181,7 +181,7 @@ CASES = [
     ("units-too-many", ".yaml", y(UNITS0, UNITS0.replace("2", "100000", 1)),
      f"tracer: layers[0].units (line 5): {UNITS}, got 100000"),
     ("units-1.0-in-json", ".json", j('"units": 1', '"units": 1.0'),
-     f"tracer: layers[0].units: {UNITS}, got the number 1.0"),
+     f"tracer: layers[0].units (line 1): {UNITS}, got the number 1.0"),
     # -- missing keys
     ("missing-weights", ".yaml", y("    " + W1 + "\n", ""),
      "tracer: layers[1] (line 9): missing required key 'weights'"),
@@ -199,14 +199,15 @@ CASES = [
      "tracer: {path} (line 1): missing required key 'targets' (or give samples)"),
     ("missing-layers", ".yaml", "inputs: [1]\ntargets: [1]\nloss: sse\nlearning_rate: 1\n",
      "tracer: {path} (line 1): missing required key 'layers'"),
-    ("missing-loss-json", ".json", j(', "loss": "sse"', ""), "tracer: {path}: missing required key 'loss'"),
+    ("missing-loss-json", ".json", j(', "loss": "sse"', ""),
+     "tracer: {path} (line 1): missing required key 'loss'"),
     # -- unknown keys and names
     ("unknown-top-key", ".yaml", y(append="epochs: 3\n"),
      f"tracer: epochs (line {END}): unknown key 'epochs'; allowed keys: {TOP}"),
     ("unknown-layer-key", ".yaml", y(B1, B1 + "\n    bias: 1"),
      f"tracer: layers[1].bias (line 13): unknown key 'bias'; allowed keys: {LAYER}"),
     ("unknown-top-key-json", ".json", j('"loss"', '"lr": 1, "loss"'),
-     f"tracer: lr: unknown key 'lr'; allowed keys: {TOP}"),
+     f"tracer: lr (line 1): unknown key 'lr'; allowed keys: {TOP}"),
     ("unknown-activation", ".yaml", y(ACT1, ACT1.replace("sigmoid", "softmax")),
      f"tracer: layers[1].activation (line 10): unknown activation 'softmax'; allowed: {ACTS}"),
     ("activation-a-number", ".yaml", y(ACT1, ACT1.replace("sigmoid", "3")),
@@ -223,16 +224,16 @@ CASES = [
     ("learning-rate-text", ".yaml", y("learning_rate: 0.5", "learning_rate: fast"),
      f"tracer: learning_rate (line 14): {NUMBER}, got 'fast'"),
     ("learning-rate-zero-json", ".json", j("0.5", "0.0"),
-     "tracer: learning_rate: expected a positive number, got 0"),
+     "tracer: learning_rate (line 1): expected a positive number, got 0"),
     # -- numbers that are not finite, or not numbers
     ("nan-yaml", ".yaml", y(X, "inputs: [.nan, 0.04]"), f"tracer: inputs[0] (line 2): {FINITE}, got '.nan'"),
     ("inf-yaml", ".yaml", y(X, "inputs: [0.02, .inf]"), f"tracer: inputs[1] (line 2): {FINITE}, got '.inf'"),
     ("minus-inf-yaml", ".yaml", y(B0, "biases: [-.inf, 0.5]"),
      f"tracer: layers[0].biases[0] (line 8): {FINITE}, got '-.inf'"),
     ("nan-json", ".json", j('"inputs": [1, 2]', '"inputs": [NaN, 2]'),
-     f"tracer: inputs[0]: {FINITE}, got 'NaN'"),
+     f"tracer: inputs[0] (line 1): {FINITE}, got 'NaN'"),
     ("inf-json", ".json", j('"inputs": [1, 2]', '"inputs": [1, Infinity]'),
-     f"tracer: inputs[1]: {FINITE}, got 'Infinity'"),
+     f"tracer: inputs[1] (line 1): {FINITE}, got 'Infinity'"),
     ("huge-exponent-yaml", ".yaml", y(X, "inputs: [1e999, 0.04]"),
      "tracer: inputs[0] (line 2): exponent of '1e999' is out of range (|e| <= 300)"),
     ("huge-exponent-float-yaml", ".yaml", y(W0, "weights: [[1.0e+999, 0.1], [0.15, 0.2]]"),
@@ -240,7 +241,7 @@ CASES = [
     ("tiny-exponent-text", ".yaml", y("learning_rate: 0.5", "learning_rate: '1e-999'"),
      "tracer: learning_rate (line 14): exponent of '1e-999' is out of range (|e| <= 300)"),
     ("huge-exponent-json", ".json", j('"inputs": [1, 2]', '"inputs": [1, 1e999]'),
-     "tracer: inputs[1]: exponent of '1e999' is out of range (|e| <= 300)"),
+     "tracer: inputs[1] (line 1): exponent of '1e999' is out of range (|e| <= 300)"),
     ("number-too-long", ".yaml", y(X, "inputs: [0." + "3" * 150 + ", 0.04]"),
      "tracer: inputs[0] (line 2): number written with more than 100 characters"),
     ("number-boolean", ".yaml", y(X, "inputs: [true, 0.04]"),
@@ -250,9 +251,9 @@ CASES = [
     ("number-list", ".yaml", y(W0, "weights: [[0.05, [0.1]], [0.15, 0.2]]"),
      "tracer: layers[0].weights[0][1] (line 7): expected a number, got a list of 1"),
     ("number-boolean-json", ".json", j('"inputs": [1, 2]', '"inputs": [1, false]'),
-     "tracer: inputs[1]: expected a number, got a boolean (false)"),
+     "tracer: inputs[1] (line 1): expected a number, got a boolean (false)"),
     ("number-null-json", ".json", j('"learning_rate": 0.5', '"learning_rate": null'),
-     "tracer: learning_rate: expected a number, got nothing (null)"),
+     "tracer: learning_rate (line 1): expected a number, got nothing (null)"),
     ("fraction-zero-denominator", ".yaml", y(X, "inputs: ['1/0', 0.04]"),
      "tracer: inputs[0] (line 2): division by zero in '1/0'"),
     # -- samples
@@ -313,7 +314,7 @@ CASES = [
     ("duplicate-layer-key-yaml", ".yaml", y(B1, B1 + "\n    units: 2"),
      "tracer: layers[1] (line 13): duplicate key 'units'"),
     ("duplicate-key-json", ".json", j('"loss": "sse"', '"loss": "sse", "loss": "mse"'),
-     "tracer: {path}: duplicate key 'loss'"),
+     "tracer: {path} (line 1): duplicate key 'loss'"),
     ("yaml-syntax-error", ".yaml", y(X, "inputs: [0.02, 0.04"), "tracer: {path} (line 3): not valid YAML: "),
     ("yaml-tab-indent", ".yaml", y("    " + ACT1, "\t" + ACT1),
      "tracer: {path} (line 10): not valid YAML: found character '\\t' that cannot start any token"),
@@ -339,13 +340,14 @@ CASES = [
     ("top-level-text", ".yaml", "hello\n",
      f"tracer: {{path}} (line 1): expected a mapping with keys {TOP}, got the text 'hello'"),
     ("top-level-list-json", ".json", "[1, 2]",
-     f"tracer: {{path}}: expected a mapping with keys {TOP}, got a list of 2"),
+     f"tracer: {{path}} (line 1): expected a mapping with keys {TOP}, got a list of 2"),
     ("not-utf8", ".yaml", b"title: caf\xe9\n",
      "tracer: {path} (line 1): not UTF-8 text (byte 11 of the file)"),
     ("binary-nul-bytes", ".yaml", b"title: a\x00b\n\x00\x01\x02", "tracer: {path}: binary data"),
     ("directory", "", DIRECTORY, "tracer: {path}: is a directory"),
     ("missing-file", ".yaml", MISSING, "tracer: {path}: no such file"),
-    ("yaml-alias-bomb", ".yaml", bomb(), "tracer: {path}: more than 200000 values"),
+    ("yaml-alias-bomb", ".yaml", bomb(),
+     "tracer: f (line 6): more than 200000 values once YAML aliases are expanded; the limit is 200000"),
     ("deeply-nested-yaml", ".yaml", "[" * 5000 + "]" * 5000, "tracer: {path}: nested too deeply"),
     ("deeply-nested-unclosed-yaml", ".yaml", "layers: " + "[" * 5000, "tracer: {path}: nested too deeply"),
     ("deeply-nested-json", ".json", "[" * 5000 + "]" * 5000, "tracer: {path}: nested too deeply"),

@@ -8,15 +8,25 @@ what is allowed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import sympy as sp
 
-from tracer import activations, losses
+from tracer import activations, limits, losses
 from tracer.errors import TracerError
-from tracer.paths import dotted
-from tracer.source import Document, NumberText, read_file
+from tracer.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_EXPONENT,
+    MAX_ITERATIONS,
+    MAX_LAYERS,
+    MAX_NUMBER_CHARS,
+    MAX_SAMPLES,
+    MAX_TITLE_CHARS,
+    MAX_UNITS,
+)
+from tracer.source import Document, NumberText, quoted, read_file, shown_path
 
 TOP_KEYS = (
     "title",
@@ -34,10 +44,6 @@ TOP_KEYS = (
 LAYER_KEYS = ("units", "activation", "weights", "biases")
 SAMPLE_KEYS = ("inputs", "targets")
 NOTATION_NAMES = ("layer", "node", "flat")
-MAX_UNITS = 1000  # per layer; a neuron-by-neuron report beyond this is unreadable anyway
-MAX_LAYERS = 20
-MAX_SAMPLES = 1000
-MAX_ITERATIONS = 100_000
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 
@@ -74,10 +80,13 @@ class NetworkSpec:
         return len(self.samples[0].inputs)
 
 
-def load(source: str | Path | dict) -> NetworkSpec:
-    """A spec from a file path, a built-in example name, or a plain dict."""
+def load(source: str | Path | dict, force: bool = False) -> NetworkSpec:
+    """A spec from a file path, a built-in example name, or a plain dict.
+
+    ``force`` lifts the soft size bounds of :mod:`tracer.limits` (never the hard ones).
+    """
     if isinstance(source, dict):
-        return parse(Document(source), "spec")
+        return parse(Document(source), "spec", force)
     from tracer import examples
 
     text = str(source)
@@ -88,21 +97,33 @@ def load(source: str | Path | dict) -> NetworkSpec:
         raise TracerError(
             f"no such file or built-in example; built-in examples: {', '.join(examples.names())}", text
         )
-    return parse(read_file(text), text)
+    return parse(read_file(text), text, force)
 
 
-def parse(doc: Document, name: str = "spec") -> NetworkSpec:
-    """Validate parsed data; raise TracerError naming the first problem found."""
-    return _Reader(doc, name).spec()
+def parse(doc: Document, name: str = "spec", force: bool = False) -> NetworkSpec:
+    """Validate parsed data; raise TracerError naming the first problem found.
+
+    The network's size is checked against :mod:`tracer.limits` from the declared shapes
+    (number of inputs and samples, ``units``, ``iterations``) before any number is
+    converted or any SymPy object built; ``force`` lifts the soft bounds.
+    """
+    return _Reader(doc, name, force).spec()
+
+
+# A sample as read before its numbers are: (path of inputs, inputs, path of targets, targets).
+_RawSample = tuple[tuple, list, tuple, list]
+# A layer as read before its numbers are: (path, mapping, units, activation).
+_Head = tuple[tuple, dict, int, str]
 
 
 class _Reader:
-    def __init__(self, doc: Document, name: str) -> None:
+    def __init__(self, doc: Document, name: str, force: bool = False) -> None:
         self.doc = doc
         self.name = name
+        self.force = force
 
     def fail(self, path: tuple, problem: str) -> TracerError:
-        return TracerError(problem, dotted(path) or self.name, self.doc.line(path))
+        return TracerError(problem, shown_path(path) or self.name, self.doc.line(path))
 
     # -- generic readers
 
@@ -111,7 +132,7 @@ class _Reader:
             raise self.fail(path, f"expected a mapping with keys {', '.join(allowed)}, got {_kind(value)}")
         for k in value:
             if k not in allowed:
-                raise self.fail((*path, k), f"unknown key {k!r}; allowed keys: {', '.join(allowed)}")
+                raise self.fail((*path, k), f"unknown key {quoted(k)}; allowed keys: {', '.join(allowed)}")
         return value
 
     def number(self, value: object, path: tuple) -> sp.Rational:
@@ -124,8 +145,8 @@ class _Reader:
                 raise self.fail(path, "expected a finite number, got " + repr(value))
             return sp.Rational(repr(value))
         text = str(value).strip()
-        if len(text) > 100:
-            raise self.fail(path, "number written with more than 100 characters")
+        if len(text) > MAX_NUMBER_CHARS:
+            raise self.fail(path, f"number written with more than {MAX_NUMBER_CHARS} characters")
         if _FRACTION.fullmatch(text):
             top, bottom = text.split("/")
             if int(bottom) == 0:
@@ -133,24 +154,30 @@ class _Reader:
             return sp.Rational(int(top), int(bottom))
         if _NUMBER.fullmatch(text):
             exp = text.lower().partition("e")[2]
-            if exp and abs(int(exp)) > 300:
-                raise self.fail(path, f"exponent of {text!r} is out of range (|e| <= 300)")
+            if exp and abs(int(exp)) > MAX_EXPONENT:
+                raise self.fail(path, f"exponent of {text!r} is out of range (|e| <= {MAX_EXPONENT})")
             return sp.Rational(text)
-        shown = text if len(text) <= 40 else text[:37] + "..."
         if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
-            raise self.fail(path, f"expected a finite number, got {shown!r}")
-        raise self.fail(
-            path, f'expected a number written as a decimal like 0.1 or a fraction like "1/3", got {shown!r}'
-        )
+            raise self.fail(path, f"expected a finite number, got {quoted(text)}")
+        written = 'a decimal like 0.1 or a fraction like "1/3"'
+        raise self.fail(path, f"expected a number written as {written}, got {quoted(text)}")
 
-    def vector(self, value: object, path: tuple, length: int | None, what: str) -> tuple:
+    def vector_shape(self, value: object, path: tuple, length: int | None, what: str) -> list:
+        """``value`` if it is a list of ``length`` items (any length if None); numbers unread."""
         if not isinstance(value, list):
             raise self.fail(path, f"expected a list of numbers ({what}), got {_kind(value)}")
         if not value:
             raise self.fail(path, f"expected at least one number ({what}), got an empty list")
         if length is not None and len(value) != length:
             raise self.fail(path, f"expected {length} {what}, got {len(value)}")
-        return tuple(self.number(v, (*path, i)) for i, v in enumerate(value))
+        return value
+
+    def vector(self, value: object, path: tuple, length: int | None, what: str) -> tuple:
+        self.vector_shape(value, path, length, what)
+        return self.numbers(value, path)
+
+    def numbers(self, values: list, path: tuple) -> tuple:
+        return tuple(self.number(v, (*path, i)) for i, v in enumerate(values))
 
     def integer(self, value: object, path: tuple, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -159,16 +186,23 @@ class _Reader:
             raise self.fail(path, f"expected a whole number from {low} to {high}, got {value}")
         return value
 
-    def text(self, value: object, path: tuple, limit: int = 200) -> str:
+    def text(self, value: object, path: tuple, limit: int, newlines: bool = False) -> str:
+        """One line of printable text (``newlines``: several) of at most ``limit`` characters."""
         if not isinstance(value, str):
             raise self.fail(path, f"expected text, got {_kind(value)}")
         if len(value) > limit:
-            raise self.fail(path, f"text longer than {limit} characters")
+            raise self.fail(path, f"text longer than {limit} characters (got {len(value)})")
+        for char in value:
+            kind = unicodedata.category(char)
+            if kind == "Cs":
+                raise self.fail(path, f"text contains U+{ord(char):04X}, half of a surrogate pair")
+            if kind in ("Cc", "Zl", "Zp") and not (newlines and char == "\n"):
+                raise self.fail(path, f"text contains the control character U+{ord(char):04X}")
         return value
 
     def choice(self, value: object, path: tuple, allowed: tuple[str, ...], what: str) -> str:
         if not isinstance(value, str) or value not in allowed:
-            shown = repr(value) if isinstance(value, str) else _kind(value)
+            shown = quoted(value) if isinstance(value, str) else _kind(value)
             raise self.fail(path, f"unknown {what} {shown}; allowed: {', '.join(allowed)}")
         return value
 
@@ -179,87 +213,114 @@ class _Reader:
         for required in ("layers", "learning_rate", "loss"):
             if required not in top:
                 raise self.fail((), f"missing required key {required!r}")
-        samples = self.samples(top)
+        # Shapes first, numbers after: the size bounds are checked before anything large is built.
+        raw = self.sample_shapes(top)
+        heads = self.layer_heads(top["layers"])
+        iterations = self.integer(top.get("iterations", 1), ("iterations",), 1, MAX_ITERATIONS)
+        self.check_size(top, raw, heads, iterations)
+
+        samples = tuple(Sample(self.numbers(x, xp), self.numbers(t, tp)) for xp, x, tp, t in raw)
         n_in, n_out = len(samples[0].inputs), len(samples[0].targets)
-        layers = self.layers(top["layers"], n_in)
+        layers = self.layers(heads, n_in)
         if layers[-1].units != n_out:
             raise self.fail(
                 ("layers", len(layers) - 1, "units"),
-                f"the output layer has {layers[-1].units} units but the targets have {n_out} values",
+                f"the output layer has {layers[-1].units} units but the targets have {n_out} "
+                + ("value" if n_out == 1 else "values"),
             )
         loss = self.choice(top["loss"], ("loss",), tuple(losses.LOSSES), "loss")
-        self.check_loss(loss, layers, samples)
+        self.check_loss(loss, layers, samples, [tp for _, _, tp, _ in raw])
         rate = self.number(top["learning_rate"], ("learning_rate",))
         if rate <= 0:
             raise self.fail(("learning_rate",), f"expected a positive number, got {_decimal(rate)}")
         spec = NetworkSpec(
-            title=self.text(top.get("title", "Backpropagation, step by step"), ("title",)),
-            description=self.text(top.get("description", ""), ("description",), 500),
+            title=self.text(top.get("title", "Backpropagation, step by step"), ("title",), MAX_TITLE_CHARS),
+            description=self.text(top.get("description", ""), ("description",), MAX_DESCRIPTION_CHARS, True),
             notation=self.choice(top.get("notation", "layer"), ("notation",), NOTATION_NAMES, "notation"),
             samples=samples,
             layers=layers,
             loss=loss,
             learning_rate=rate,
-            iterations=self.integer(top.get("iterations", 1), ("iterations",), 1, MAX_ITERATIONS),
+            iterations=iterations,
             frozen=(),
         )
         frozen = self.frozen(top.get("frozen", []), spec)
         return NetworkSpec(**{**spec.__dict__, "frozen": frozen})
 
-    def samples(self, top: dict) -> tuple[Sample, ...]:
-        has_single = "inputs" in top or "targets" in top
-        if "samples" in top:
-            if has_single:
-                raise self.fail(("samples",), "give either inputs/targets or samples, not both")
-            items = top["samples"]
-            if not isinstance(items, list) or not items:
-                raise self.fail(("samples",), f"expected a non-empty list of samples, got {_kind(items)}")
-            if len(items) > MAX_SAMPLES:
-                raise self.fail(("samples",), f"at most {MAX_SAMPLES} samples, got {len(items)}")
-            out = []
-            for n, item in enumerate(items):
-                path = ("samples", n)
-                m = self.mapping(item, path, SAMPLE_KEYS)
-                for k in SAMPLE_KEYS:
-                    if k not in m:
-                        raise self.fail(path, f"missing required key {k!r}")
-                first = out[0] if out else None
-                out.append(
-                    Sample(
-                        self.vector(m["inputs"], (*path, "inputs"), first and len(first.inputs), "inputs"),
-                        self.vector(
-                            m["targets"], (*path, "targets"), first and len(first.targets), "targets"
-                        ),
-                    )
-                )
-            return tuple(out)
-        for k in ("inputs", "targets"):
-            if k not in top:
-                raise self.fail((), f"missing required key {k!r} (or give samples)")
-        return (
-            Sample(
-                self.vector(top["inputs"], ("inputs",), None, "inputs"),
-                self.vector(top["targets"], ("targets",), None, "targets"),
-            ),
+    def check_size(self, top: dict, raw: list[_RawSample], heads: list[_Head], iterations: int) -> None:
+        """Refuse a network too large for :mod:`tracer.limits`, from its declared shapes alone."""
+        biases = []
+        for _, m, units, _ in heads:
+            b = m.get("biases")
+            biases.append(units if isinstance(b, list) else 0 if b is None else 1)
+        shape = limits.Shape(
+            sizes=(len(raw[0][1]), *(units for _, _, units, _ in heads)),
+            biases=tuple(biases),
+            samples=len(raw),
+            iterations=iterations,
         )
+        refused = limits.refusal(shape, self.force, tuple(top))
+        if refused is not None:
+            path = (refused.key,)
+            raise limits.LimitError(refused.problem, shown_path(path), self.doc.line(path), refused.soft)
 
-    def layers(self, value: object, n_in: int) -> tuple[Layer, ...]:
+    def sample_shapes(self, top: dict) -> list[_RawSample]:
+        """The samples' inputs and targets with their lengths checked, their numbers not yet read."""
+        has_single = "inputs" in top or "targets" in top
+        if "samples" not in top:
+            for k in ("inputs", "targets"):
+                if k not in top:
+                    raise self.fail((), f"missing required key {k!r} (or give samples)")
+            x = self.vector_shape(top["inputs"], ("inputs",), None, "inputs")
+            t = self.vector_shape(top["targets"], ("targets",), None, "targets")
+            return [(("inputs",), x, ("targets",), t)]
+        if has_single:
+            raise self.fail(("samples",), "give either inputs/targets or samples, not both")
+        items = top["samples"]
+        if not isinstance(items, list) or not items:
+            raise self.fail(("samples",), f"expected a non-empty list of samples, got {_kind(items)}")
+        if len(items) > MAX_SAMPLES:
+            raise self.fail(("samples",), f"at most {MAX_SAMPLES} samples, got {len(items)}")
+        out: list[_RawSample] = []
+        for n, item in enumerate(items):
+            path = ("samples", n)
+            m = self.mapping(item, path, SAMPLE_KEYS)
+            for k in SAMPLE_KEYS:
+                if k not in m:
+                    raise self.fail(path, f"missing required key {k!r}")
+            n_in = len(out[0][1]) if out else None
+            n_out = len(out[0][3]) if out else None
+            x = self.vector_shape(m["inputs"], (*path, "inputs"), n_in, "inputs")
+            t = self.vector_shape(m["targets"], (*path, "targets"), n_out, "targets")
+            out.append(((*path, "inputs"), x, (*path, "targets"), t))
+        return out
+
+    def layer_heads(self, value: object) -> list[_Head]:
+        """Each layer's mapping, units and activation: what the size bounds need."""
         if not isinstance(value, list) or not value:
             raise self.fail(("layers",), f"expected a non-empty list of layers, got {_kind(value)}")
         if len(value) > MAX_LAYERS:
             raise self.fail(("layers",), f"at most {MAX_LAYERS} layers, got {len(value)}")
-        out: list[Layer] = []
-        prev = n_in
+        heads: list[_Head] = []
         for l, item in enumerate(value):
             path = ("layers", l)
             m = self.mapping(item, path, LAYER_KEYS)
-            for k in ("units", "activation", "weights"):
+            for k in ("units", "activation"):
                 if k not in m:
                     raise self.fail(path, f"missing required key {k!r}")
             units = self.integer(m["units"], (*path, "units"), 1, MAX_UNITS)
             act = self.choice(
                 m["activation"], (*path, "activation"), tuple(activations.ACTIVATIONS), "activation"
             )
+            heads.append((path, m, units, act))
+        return heads
+
+    def layers(self, heads: list[_Head], n_in: int) -> tuple[Layer, ...]:
+        out: list[Layer] = []
+        prev = n_in
+        for l, (path, m, units, act) in enumerate(heads):
+            if "weights" not in m:
+                raise self.fail(path, "missing required key 'weights'")
             source = "input" if l == 0 else "unit of the previous layer"
             weights = self.matrix(m["weights"], (*path, "weights"), units, prev, source)
             biases, shared = None, None
@@ -289,7 +350,10 @@ class _Reader:
             out.append(tuple(self.number(v, (*path, j, i)) for i, v in enumerate(row)))
         return tuple(out)
 
-    def check_loss(self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...]) -> None:
+    def check_loss(
+        self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...], paths: list[tuple]
+    ) -> None:
+        """``paths``: where each sample's targets are (``targets`` or ``samples[n].targets``)."""
         entry = losses.get(loss)
         if not entry.unit_interval:
             return
@@ -299,11 +363,10 @@ class _Reader:
                 ("layers", len(layers) - 1, "activation"),
                 f"loss {loss} needs outputs in (0, 1): use sigmoid on the output layer, not {out_act.name}",
             )
-        for n, s in enumerate(samples):
+        for s, path in zip(samples, paths, strict=True):
             for k, t in enumerate(s.targets):
                 if not 0 <= t <= 1:
-                    where = ("samples", n, "targets", k) if len(samples) > 1 else ("targets", k)
-                    raise self.fail(where, f"loss {loss} needs targets from 0 to 1, got {t}")
+                    raise self.fail((*path, k), f"loss {loss} needs targets from 0 to 1, got {_decimal(t)}")
 
     def frozen(self, value: object, spec: NetworkSpec) -> tuple[str, ...]:
         if not isinstance(value, list):
@@ -315,9 +378,10 @@ class _Reader:
         for i, item in enumerate(value):
             if not isinstance(item, str) or (item not in keys and item not in ("weights", "biases")):
                 near = ", ".join(sorted(keys)[:6])
+                shown = quoted(item) if isinstance(item, str) else _kind(item)
                 raise self.fail(
                     ("frozen", i),
-                    f"unknown parameter {item!r}; use 'weights', 'biases' or keys such as {near}",
+                    f"unknown parameter {shown}; use 'weights', 'biases' or keys such as {near}",
                 )
             out.append(item)
         return tuple(out)
