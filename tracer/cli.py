@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -15,6 +16,7 @@ from tracer import __version__, examples
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
 from tracer.lang import LANGUAGES
+from tracer.limits import LimitError
 from tracer.notation import NOTATIONS
 
 EXIT_OK, EXIT_WRONG_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -112,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
     )
+    report.add_argument(
+        "--force",
+        action="store_true",
+        help="go beyond the soft size limits (report length, training time); never the hard ones",
+    )
     report.set_defaults(run=_report)
 
     ex = sub.add_parser(
@@ -140,7 +147,12 @@ def _report(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.output)
     if args.templates is not None and not Path(args.templates).is_dir():
         raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
-    spec = load(args.spec)
+    try:
+        spec = load(args.spec, force=args.force)
+    except LimitError as err:
+        if err.soft:
+            raise LimitError(f"{err.problem} (--force goes beyond it)", err.where, err.line) from None
+        raise
     options = Options(
         fmt=fmt,
         notation=args.notation,
@@ -156,6 +168,12 @@ def _report(args: argparse.Namespace) -> int:
         text = render(result, options)
     except jinja2.TemplateError as err:
         raise TracerError(_template_problem(err), "template") from None
+    except RecursionError:
+        raise TracerError(
+            f"a template extends itself: default/report.{fmt}.jinja2 in {args.templates} replaces the "
+            f'shipped one; extend "builtin/default/report.{fmt}.jinja2" instead',
+            "template",
+        ) from None
     _emit(text, target)
     return EXIT_OK
 
@@ -180,6 +198,10 @@ def _template_problem(err: Exception) -> str:
     where = ""
     if isinstance(err, jinja2.TemplateSyntaxError):
         where = f" ({err.filename or err.name}, line {err.lineno})"
+    else:  # Jinja2 rewrites the traceback so that its frames name the template file and line
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".jinja2")]
+        if frames:
+            where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
     return f"{type(err).__name__}: {err}{where}".replace("\n", " ")
 
 
