@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from tracer import markup
+from tracer.errors import TracerError
 
 LANGUAGES = ("en", "zh")
 
@@ -21,6 +22,36 @@ def _merge(base: dict, extra: dict) -> dict:
     for k, v in extra.items():
         out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+def _load(path: Path) -> dict:
+    """One language file, checked: a mapping of strings whose markup parses."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = " ".join(str(getattr(err, "problem", None) or "not valid YAML").split())
+        raise TracerError(f"not valid YAML: {problem}", str(path), mark.line + 1 if mark else None) from None
+    except UnicodeDecodeError:
+        raise TracerError("not UTF-8 text", str(path)) from None
+    if not isinstance(data, dict):
+        raise TracerError("a language file must be a mapping of names to strings", str(path))
+    _check(data, str(path), "")
+    return data
+
+
+def _check(node: dict, path: str, prefix: str) -> None:
+    for k, v in node.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            _check(v, path, name + ".")
+        elif not isinstance(v, str):
+            raise TracerError(f"string {name} must be text, not {type(v).__name__}", path)
+        else:
+            try:
+                markup.parse(v)
+            except ValueError as err:
+                raise TracerError(f"string {name}: {err}", path) from None
 
 
 class Strings:
@@ -34,7 +65,7 @@ class Strings:
         for folder in reversed(folders):  # the first folder wins
             for path in (folder / "default" / "lang" / f"{lang}.yaml", folder / "lang" / f"{lang}.yaml"):
                 if path.is_file():
-                    table = _merge(table, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                    table = _merge(table, _load(path))
         self.table = table
 
     def raw(self, name: str) -> object:

@@ -2,7 +2,7 @@
 
 Templates live in ``templates/`` (shipped in the wheel as ``tracer/templates``); a user's
 folder given with ``-t`` goes in front, so a user template can extend
-``default/report.md.jinja2`` and replace one block. See ``templates/README.md`` for the
+``builtin/default/report.md.jinja2`` and replace one block. See ``templates/README.md`` for the
 blocks and the context.
 """
 
@@ -71,8 +71,8 @@ def make_env(template_dir: str | Path | None = None, fmt: str = "md") -> jinja2.
     shipped = jinja2.FileSystemLoader([str(p) for p in template_dirs()])
     loader = jinja2.ChoiceLoader(
         [
+            jinja2.PrefixLoader({"builtin": shipped}),  # first: a user folder cannot shadow builtin/
             jinja2.FileSystemLoader([str(p) for p in _folders(template_dir)]),
-            jinja2.PrefixLoader({"builtin": shipped}),
         ]
     )
     env = jinja2.Environment(
