@@ -64,6 +64,14 @@ def main() -> int:
             md = best([sys.executable, "-m", "tracer", "report", target])
             js = best([sys.executable, "-m", "tracer", "report", target, "-f", "json"])
             print(f"{label:<24} {md:>8.2f} {md / baseline:>7.1f} {js:>9.2f} {js / baseline:>7.1f}")
+        print()
+        print("training (fast path after the first iteration), JSON trace:")
+        print(f"{'case':<32} {'time (s)':>9} {'ratio':>7} {'µs/iteration':>13}")
+        for name, iterations in (("xor-231", 1_000), ("xor-231", 100_000), ("sigmoid-222-nobias", 100_000)):
+            cmd = [sys.executable, "-m", "tracer", "report", name, "-f", "json", "--no-check"]
+            took = best([*cmd, "--iterations", str(iterations)])
+            per = (took - baseline) / iterations * 1e6
+            print(f"{name + ' x ' + str(iterations):<32} {took:>9.2f} {took / baseline:>7.1f} {per:>13.1f}")
     return 0
 
 

@@ -21,10 +21,15 @@ NAMES = {
     "relu",
     "tanh",
     "linear",
+    "leaky_relu",
+    "leaky",  # leaky\_relu as Markdown escapes it
+    "softplus",
+    "softmax",
     "half_sse",
     "sse",
     "mse",
     "bce",
+    "cross_entropy",
     "SymPy",
     "sympy",
     "diff",
@@ -52,6 +57,7 @@ def _prose(text: str, spec_text: tuple[str, ...]) -> str:
 
     for user in spec_text:
         text = text.replace(get("md").literal(user), " ")
+    text = re.sub(r"!\[[^\]]*\]\(data:[^)]*\)", " ", text)  # the loss curve picture
     text = re.sub(r"\$\$\n.*?\n\$\$", " ", text, flags=re.S)
     text = re.sub(r"(?<!\\)\$(?:[^$\\]|\\.)+\$", " ", text)
     return re.sub(r"`[^`]*`", " ", text)

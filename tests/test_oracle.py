@@ -6,7 +6,8 @@
 * 50 digits: central finite differences (h = 1e-20) of a forward pass written with
   mpmath, for every gradient of every built-in example;
 * hypothesis: random small networks (1-3 layers, 1-4 units, 1-3 samples, every
-  activation, every loss, no/per-unit/shared biases) against the float64 oracle.
+  activation, every loss and reduction, no/per-unit/shared biases, list or class-index
+  targets) against the float64 oracle.
 
 Nothing here uses tracer's own network, evaluate or check code to compute an expected
 value: the oracles read only the parsed spec (its exact numbers).
@@ -14,6 +15,7 @@ value: the oracles read only the parsed spec (its exact numbers).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -39,6 +41,9 @@ NAMES = examples.names()
 REL, FLOOR = 1e-9, 1e-12  # float64 oracle: relative tolerance, absolute floor near zero
 HP_REL, HP_FLOOR = mpmath.mpf("1e-25"), mpmath.mpf("1e-30")  # the 50-digit oracle
 KINK = 1e-9  # |z| at most this is a ReLU kink: relu(z) = 0 and relu'(z) = 0 there
+#: How each loss combines its terms when the spec sets no reduction (README, CONTRACT.md §1).
+DEFAULT_REDUCTION = {"half_sse": "sum", "sse": "sum", "mse": "mean", "bce": "mean", "cross_entropy": "mean"}
+PER_SAMPLE = {"cross_entropy"}  # losses whose mean divides by N only (a sum over outputs per sample)
 
 
 # -- the spec's numbers, read without tracer.network
@@ -48,6 +53,7 @@ KINK = 1e-9  # |z| at most this is a ReLU kink: relu(z) = 0 and relu'(z) = 0 the
 class Problem:
     sizes: tuple[int, ...]  # inputs, then the units of layers 1..L
     acts: tuple[str, ...]
+    slopes: tuple[Fraction | None, ...]  # per layer: leaky_relu's slope
     bias_modes: tuple[str, ...]  # per layer: "none", "unit" or "shared"
     keys: tuple[str, ...]  # canonical parameter keys in flat order
     theta: tuple[Fraction, ...]  # exact initial parameter values, same order
@@ -56,6 +62,7 @@ class Problem:
     targets: tuple[tuple[Fraction, ...], ...]
     loss: str
     lr: Fraction
+    reduction: str
 
     @property
     def n_samples(self) -> int:
@@ -63,10 +70,12 @@ class Problem:
 
     @property
     def scale(self) -> Fraction:
-        """mse and bce are means over all N·K terms; the others are plain sums."""
-        if self.loss in ("mse", "bce"):
-            return Fraction(1, self.n_samples * self.sizes[-1])
-        return Fraction(1)
+        """sum: 1; mean: over all N·K terms, or over the N samples for cross-entropy."""
+        if self.reduction == "sum":
+            return Fraction(1)
+        if self.loss in PER_SAMPLE:
+            return Fraction(1, self.n_samples)
+        return Fraction(1, self.n_samples * self.sizes[-1])
 
     def suffix(self, n: int) -> str:
         return f"@{n}" if self.n_samples > 1 else ""
@@ -105,6 +114,7 @@ def problem(spec) -> Problem:
     return Problem(
         sizes=(len(spec.samples[0].inputs), *(layer.units for layer in spec.layers)),
         acts=tuple(layer.activation for layer in spec.layers),
+        slopes=tuple(None if layer.slope is None else _frac(layer.slope) for layer in spec.layers),
         bias_modes=tuple(modes),
         keys=tuple(keys),
         theta=tuple(theta),
@@ -113,6 +123,7 @@ def problem(spec) -> Problem:
         targets=tuple(tuple(_frac(v) for v in s.targets) for s in spec.samples),
         loss=spec.loss,
         lr=_frac(spec.learning_rate),
+        reduction=spec.reduction or DEFAULT_REDUCTION[spec.loss],
     )
 
 
@@ -137,11 +148,20 @@ def _relu(z):
     return anp.where(z > KINK, z, 0.0)
 
 
+def _np_softmax(z):
+    e = anp.exp(z - anp.max(z))  # shifted: no overflow, same value
+    return e / anp.sum(e)
+
+
+# Each maps a layer's net inputs (and its slope) to its outputs.
 NP_ACT = {
-    "sigmoid": lambda z: 1.0 / (1.0 + anp.exp(-z)),
-    "tanh": anp.tanh,
-    "relu": _relu,
-    "linear": lambda z: z,
+    "sigmoid": lambda z, s: 1.0 / (1.0 + anp.exp(-z)),
+    "tanh": lambda z, s: anp.tanh(z),
+    "relu": lambda z, s: _relu(z),
+    "leaky_relu": lambda z, s: anp.where(z > KINK, z, float(s) * z),  # slope on the left, at 0 too
+    "softplus": lambda z, s: anp.logaddexp(0.0, z),
+    "linear": lambda z, s: z,
+    "softmax": lambda z, s: _np_softmax(z),
 }
 
 
@@ -152,7 +172,7 @@ def np_forward(theta, prob: Problem, x):
         weights = anp.reshape(theta[w:w + rows * cols], (rows, cols))
         bias = theta[b:b + rows] if mode == "unit" else theta[b] if mode == "shared" else 0.0
         z = anp.dot(weights, a) + bias
-        a = NP_ACT[prob.acts[l - 1]](z)
+        a = NP_ACT[prob.acts[l - 1]](z, prob.slopes[l - 1])
         zs.append(z)
         outs.append(a)
     return zs, outs
@@ -163,6 +183,8 @@ def np_terms(y, a, loss: str):
         return 0.5 * (y - a) ** 2
     if loss in ("sse", "mse"):
         return (y - a) ** 2
+    if loss == "cross_entropy":
+        return -y * anp.log(a)
     assert loss == "bce"
     return -(y * anp.log(a) + (1.0 - y) * anp.log(1.0 - a))
 
@@ -200,11 +222,21 @@ def _mp(value: Fraction) -> mpmath.mpf:
     return mpmath.mpf(value.numerator) / value.denominator
 
 
+def _mp_softmax(zs: list) -> list:
+    top = max(zs)
+    exps = [mpmath.exp(z - top) for z in zs]
+    return [e / mpmath.fsum(exps) for e in exps]
+
+
+# Each maps a layer's list of net inputs (and its slope) to its outputs.
 MP_ACT = {
-    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
-    "tanh": mpmath.tanh,
-    "relu": lambda z: z if z > 0 else mpmath.mpf(0),
-    "linear": lambda z: z,
+    "sigmoid": lambda zs, s: [1 / (1 + mpmath.exp(-z)) for z in zs],
+    "tanh": lambda zs, s: [mpmath.tanh(z) for z in zs],
+    "relu": lambda zs, s: [z if z > 0 else mpmath.mpf(0) for z in zs],
+    "leaky_relu": lambda zs, s: [z if z > 0 else _mp(s) * z for z in zs],
+    "softplus": lambda zs, s: [max(z, 0) + mpmath.log1p(mpmath.exp(-abs(z))) for z in zs],
+    "linear": lambda zs, s: list(zs),
+    "softmax": lambda zs, s: _mp_softmax(zs),
 }
 
 
@@ -218,16 +250,18 @@ def mp_loss(theta: list, prob: Problem) -> mpmath.mpf:
                 biases = theta[b:b + rows]
             else:
                 biases = [theta[b] if mode == "shared" else mpmath.mpf(0)] * rows
-            f = MP_ACT[prob.acts[l - 1]]
-            a = [
-                f(mpmath.fsum(w * ai for w, ai in zip(row, a, strict=True)) + b)
+            zs = [
+                mpmath.fsum(w * ai for w, ai in zip(row, a, strict=True)) + b
                 for row, b in zip(weights, biases, strict=True)
             ]
+            a = MP_ACT[prob.acts[l - 1]](zs, prob.slopes[l - 1])
         for t, o in zip((_mp(v) for v in y), a, strict=True):
             if prob.loss == "half_sse":
                 total += (t - o) ** 2 / 2
             elif prob.loss in ("sse", "mse"):
                 total += (t - o) ** 2
+            elif prob.loss == "cross_entropy":
+                total += -t * mpmath.log(o)
             else:
                 total += -(t * mpmath.log(o) + (1 - t) * mpmath.log(1 - o))
     return total * _mp(prob.scale)
@@ -255,10 +289,11 @@ def check_iteration(tr, it, prob: Problem, theta: np.ndarray) -> np.ndarray:
         assert_close(f"iteration {it.index} parameter {key}", it.params[key], want)
     for n, (x, y) in enumerate(zip(prob.inputs, prob.targets, strict=True), 1):
         s = prob.suffix(n)
+        exact = (lambda v: sp.Rational(v.numerator, v.denominator)) if it.exact else float
         for i, v in enumerate(x, 1):
-            assert it.values[f"x[{i}]{s}"] == sp.Rational(v.numerator, v.denominator)
+            assert it.values[f"x[{i}]{s}"] == exact(v)
         for k, v in enumerate(y, 1):
-            assert it.values[f"y[{k}]{s}"] == sp.Rational(v.numerator, v.denominator)
+            assert it.values[f"y[{k}]{s}"] == exact(v)
         zs, outs = np_forward(theta, prob, np.array([float(v) for v in x]))
         for l, (z, a) in enumerate(zip(zs, outs, strict=True), 1):
             for j in range(prob.sizes[l]):
@@ -306,7 +341,7 @@ def test_parameters_in_flat_order(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_example_matches_autograd(name):
     """Every z, a (every sample), L (and L@n), gradient, update and the final loss."""
-    spec = examples.load(name)
+    spec = dataclasses.replace(examples.load(name), iterations=1)  # training runs: test_training.py
     tr = trace(spec)
     prob = problem(spec)
     assert len(tr.iterations) == spec.iterations == 1
@@ -326,8 +361,10 @@ def test_three_iterations_match_autograd_descent(name):
     assert [it.index for it in tr.iterations] == [1, 2, 3]
     theta = prob.theta_float()
     for prev, it in zip((None, *tr.iterations), tr.iterations, strict=False):
-        if prev is not None:
-            assert it.params == prev.updated
+        if prev is not None:  # iterations after the first take the float64 fast path
+            assert {k: float(v) for k, v in it.params.items()} == {
+                k: float(v) for k, v in prev.updated.items()
+            }
         theta = check_iteration(tr, it, prob, theta)
     assert_close("final_loss", tr.final_loss, np_loss(theta, prob))
 
@@ -391,18 +428,36 @@ def decimals(low: int = -100, high: int = 100):
     return st.integers(low, high).map(_decimal)
 
 
+HIDDEN_ACTS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear")
+LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+
+
+@st.composite
+def distributions(draw, k: int) -> list[str]:
+    """k probabilities as exact fractions summing to 1 ("3/7"), some of them possibly 0."""
+    weights = draw(st.lists(st.integers(0, 9), min_size=k, max_size=k).filter(lambda w: sum(w) > 0))
+    return [f"{w}/{sum(weights)}" for w in weights]
+
+
 @st.composite
 def networks(draw) -> dict:
     n_in = draw(st.integers(1, 4))
     units = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
-    acts = [draw(st.sampled_from(("sigmoid", "tanh", "relu", "linear"))) for _ in units]
-    loss = draw(st.sampled_from(("half_sse", "sse", "mse", "bce")))
-    if loss == "bce":  # needs a sigmoid output layer (and targets in [0, 1], below)
+    acts = [draw(st.sampled_from(HIDDEN_ACTS)) for _ in units]
+    loss = draw(st.sampled_from(LOSSES))
+    if loss == "bce":  # needs outputs in (0, 1): sigmoid (or softmax, below); targets in [0, 1]
         acts[-1] = "sigmoid"
+    if loss == "cross_entropy":  # needs a softmax output layer (at least 2 units)
+        units[-1] = max(2, units[-1])
+        acts[-1] = "softmax"
+    elif units[-1] >= 2 and draw(st.integers(0, 3)) == 0:  # softmax with any other loss
+        acts[-1] = "softmax"
     layers, prev = [], n_in
     for u, act in zip(units, acts, strict=True):
         layer = {"units": u, "activation": act,
                  "weights": [[draw(decimals()) for _ in range(prev)] for _ in range(u)]}
+        if act == "leaky_relu" and draw(st.booleans()):
+            layer["slope"] = draw(decimals(1, 99))
         mode = draw(st.sampled_from(("none", "unit", "shared")))
         if mode == "unit":
             layer["biases"] = [draw(decimals()) for _ in range(u)]
@@ -410,13 +465,19 @@ def networks(draw) -> dict:
             layer["biases"] = draw(decimals())
         layers.append(layer)
         prev = u
-    targets = decimals(0, 100) if loss == "bce" else decimals()
+    if loss == "cross_entropy":  # a class index (1-based) or a probability list per sample
+        targets = st.one_of(st.integers(1, units[-1]), distributions(units[-1]))
+    else:
+        single = decimals(0, 100) if loss == "bce" else decimals()
+        targets = st.lists(single, min_size=units[-1], max_size=units[-1])
     samples = [
-        {"inputs": [draw(decimals()) for _ in range(n_in)],
-         "targets": [draw(targets) for _ in range(units[-1])]}
+        {"inputs": [draw(decimals()) for _ in range(n_in)], "targets": draw(targets)}
         for _ in range(draw(st.integers(1, 3)))
     ]
     spec = {"layers": layers, "loss": loss, "learning_rate": draw(decimals(1, 100))}
+    reduction = draw(st.sampled_from((None, "mean", "sum")))
+    if reduction is not None:
+        spec["reduction"] = reduction
     if len(samples) == 1:
         spec.update(samples[0])
     else:
@@ -468,6 +529,7 @@ def test_random_networks_match_autograd(d):
     kinks = relu_kinks(tr, prob)
     note(f"ReLU kinks: {kinks}; check: {tr.check}")
     event(f"{len(prob.acts)} layer(s), {prob.n_samples} sample(s), loss {prob.loss}")
+    event(f"output {prob.acts[-1]}, reduction {prob.reduction}")
     event("self-check run" if checkable(prob) else "self-check not run")
     if kinks:
         event("exact ReLU kink")

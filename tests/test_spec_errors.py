@@ -51,6 +51,9 @@ B1 = "biases: [0.9, 0.9]"
 UNITS0 = "  - units: 2\n    activation: sigmoid\n    weights: [[0.05"
 UNITS1 = "  - units: 2\n    activation: sigmoid\n    weights: [[0.25"
 ACT1 = "activation: sigmoid\n    weights: [[0.25"
+ACT0 = "activation: sigmoid\n    weights: [[0.05"
+CE = ("loss: half_sse", "loss: cross_entropy")
+SOFTMAX_CE = (ACT1, ACT1.replace("sigmoid", "softmax"), *CE)  # a softmax output and cross-entropy
 SINGLE = "inputs: [0.02, 0.04]\ntargets: [0.5, 0.9]\n"
 X = "inputs: [0.02, 0.04]"
 
@@ -208,8 +211,8 @@ CASES = [
      f"tracer: layers[1].bias (line 13): unknown key 'bias'; allowed keys: {LAYER}"),
     ("unknown-top-key-json", ".json", j('"loss"', '"lr": 1, "loss"'),
      f"tracer: lr (line 1): unknown key 'lr'; allowed keys: {TOP}"),
-    ("unknown-activation", ".yaml", y(ACT1, ACT1.replace("sigmoid", "softmax")),
-     f"tracer: layers[1].activation (line 10): unknown activation 'softmax'; allowed: {ACTS}"),
+    ("unknown-activation", ".yaml", y(ACT1, ACT1.replace("sigmoid", "gelu")),
+     f"tracer: layers[1].activation (line 10): unknown activation 'gelu'; allowed: {ACTS}"),
     ("activation-a-number", ".yaml", y(ACT1, ACT1.replace("sigmoid", "3")),
      f"tracer: layers[1].activation (line 10): unknown activation the number 3; allowed: {ACTS}"),
     ("unknown-loss", ".yaml", y("loss: half_sse", "loss: hinge"),
@@ -287,6 +290,31 @@ CASES = [
      y(SINGLE, "samples:\n  - {inputs: [0, 1], targets: [1, 0]}\n  - {inputs: [1, 1], targets: [-1, 0]}\n",
        "loss: half_sse", "loss: bce"),
      "tracer: samples[1].targets[0] (line 4): loss bce needs targets from 0 to 1, got -1"),
+    # -- the activation and loss catalog: slope, softmax, cross_entropy, class indices, reduction
+    ("slope-on-tanh", ".yaml", y(ACT0, "activation: tanh\n    slope: 0.2\n    weights: [[0.05"),
+     "tracer: layers[0].slope (line 7): slope applies to leaky_relu only, not to tanh"),
+    ("slope-zero", ".yaml", y(ACT0, "activation: leaky_relu\n    slope: 0\n    weights: [[0.05"),
+     "tracer: layers[0].slope (line 7): expected a slope between 0 and 1 (both excluded), got 0"),
+    ("slope-boolean", ".yaml", y(ACT0, "activation: leaky_relu\n    slope: yes\n    weights: [[0.05"),
+     "tracer: layers[0].slope (line 7): expected a number, got a boolean (true)"),
+    ("softmax-hidden", ".yaml", y(ACT0, "activation: softmax\n    weights: [[0.05"),
+     "tracer: layers[0].activation (line 6): softmax couples the units of a layer into probabilities: "
+     "it is for the output layer only, not a hidden layer"),
+    ("cross-entropy-tanh-output", ".yaml", y(ACT1, ACT1.replace("sigmoid", "tanh"), *CE),
+     "tracer: layers[1].activation (line 10): loss cross_entropy needs a softmax output layer, not tanh"),
+    ("cross-entropy-targets-sum", ".yaml", y(*SOFTMAX_CE),
+     "tracer: targets (line 3): loss cross_entropy needs targets that sum to 1 (one-hot or probabilities) "
+     "or a class index, got a sum of 1.4"),
+    ("class-index-3-of-2", ".yaml", y("targets: [0.5, 0.9]", "targets: 3", *SOFTMAX_CE),
+     "tracer: targets (line 3): expected a class index from 1 to 2 (the output units), got 3"),
+    ("class-index-half-sse", ".yaml", y("targets: [0.5, 0.9]", "targets: 1"),
+     "tracer: targets (line 3): a class index as targets needs loss cross_entropy; "
+     "for loss half_sse give a list of 2 targets"),
+    ("class-index-text", ".yaml", y("targets: [0.5, 0.9]", "targets: one", *SOFTMAX_CE),
+     "tracer: targets (line 3): expected a list of numbers (targets) or a class index (a whole number), "
+     "got the text 'one'"),
+    ("reduction-unknown", ".yaml", y(append="reduction: none\n"),
+     f"tracer: reduction (line {END}): unknown reduction 'none'; allowed: mean, sum"),
     # -- iterations, frozen
     ("iterations-zero", ".yaml", y(append="iterations: 0\n"),
      f"tracer: iterations (line {END}): {ITERS}, got 0"),
@@ -507,6 +535,19 @@ GOOD = [
      y(SINGLE, "samples:\n  - {inputs: [0, 1], targets: [1, 0]}\n  - {inputs: [1, 1], targets: [0, 1]}\n"),
      lambda s: len(s.samples) == 2 and s.samples[1].inputs == (1, 1)),
     ("utf8-bom", ".yaml", "\ufeff" + one(), lambda s: s.learning_rate == sp.Rational(1, 2)),
+    ("leaky-relu-default-slope", ".yaml", y(ACT0, "activation: leaky_relu\n    weights: [[0.05"),
+     lambda s: s.layers[0].slope == sp.Rational(1, 100) and s.layers[1].slope is None),
+    ("leaky-relu-fraction-slope", ".yaml",
+     y(ACT0, "activation: leaky_relu\n    slope: '1/3'\n    weights: [[0.05"),
+     lambda s: s.layers[0].slope == sp.Rational(1, 3)),
+    ("class-indices", ".yaml",
+     y(SINGLE, "samples:\n  - {inputs: [0, 1], targets: 2}\n  - {inputs: [1, 1], targets: [0.25, 0.75]}\n",
+       *SOFTMAX_CE),
+     lambda s: s.samples[0].targets == (0, 1) and s.reduction == "mean"
+     and s.samples[1].targets == (sp.Rational(1, 4), sp.Rational(3, 4))),
+    ("reduction-sum", ".yaml", y("loss: half_sse", "loss: mse", append="reduction: sum\n"),
+     lambda s: s.reduction == "sum"),
+    ("reduction-defaults", ".yaml", one(), lambda s: s.reduction == "sum" and s.loss == "sse"),
 ]
 
 

@@ -4,7 +4,8 @@
   composed into one expression per parameter equals ``sympy.diff`` of the composed loss;
 * numeric (every size): each gradient agrees with a central finite difference of the
   composed loss evaluated at 60 significant digits (with step 1e-25, the difference
-  itself is accurate to about 1e-40).
+  itself is accurate to about |L|·1e-35) to 25 significant digits, or to |L|·1e-33 for a
+  gradient smaller than |L|·1e-8.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from tracer import activations, losses
+from tracer import activations, losses, softmax
 from tracer.network import Local, Network, Unit
 from tracer.notation import grad, symbol
 
@@ -89,8 +90,11 @@ def _symbolic(net: Network, values: dict) -> str:
     def local(unit: Unit, n: int, expr: sp.Expr) -> sp.Expr:
         return activations.branch(expr, values[net.z(unit.layer, unit.index, n)])
 
+    # A softmax output couples the outputs, and its collapsed δ = a − y holds for their sum
+    # only: the identity is checked per sample there.
+    outputs = [None] if net.activation(net.depth).coupled else range(1, net.sizes[-1] + 1)
     for n in net.samples():
-        for k in range(1, net.sizes[-1] + 1):
+        for k in outputs:
             composed = net.composed_loss(n, local, output=k)
             for p in net.trainable:
                 chain = _composed_chain_rule(net, p.key, n, local, k)
@@ -108,45 +112,85 @@ def is_zero(expr: sp.Expr) -> bool:
     return sp.expand(sp.numer(sp.together(expr))) == 0
 
 
-def _composed_chain_rule(net: Network, param: str, sample: int, local: Local, output: int) -> sp.Expr:
-    """∂L_nk/∂param (sample n, output k) by the chain rule, every node written in parameters."""
+def _composed_chain_rule(net: Network, param: str, sample: int, local: Local, output: int | None) -> sp.Expr:
+    """∂L_nk/∂param (sample n, output k; every output when None) by the chain rule, every node
+    written in parameters."""
     loss_rule = losses.rule(net.loss.name)
     total = sp.Integer(0)
     n, s = sample, net.spec.samples[sample - 1]
     a_prev: list[sp.Expr] = list(s.inputs)
     zs, As = [], []
     for layer in net.units:
-        f = net.activation(layer[0].layer).expr
+        act = net.activation(layer[0].layer)
         z = [
             sum((symbol(w) * a for w, a in zip(u.weights, a_prev, strict=True)), sp.Integer(0))
             + (symbol(u.bias) if u.bias else 0)
             for u in layer
         ]
-        a_prev = [local(u, n, f).xreplace({activations.Z: zj}) for u, zj in zip(layer, z, strict=True)]
+        if act.coupled:
+            exps = [sp.exp(zj) for zj in z]
+            a_prev = [e / sum(exps, sp.Integer(0)) for e in exps]
+        else:
+            a_prev = [
+                local(u, n, act.expr).xreplace({activations.Z: zj}) for u, zj in zip(layer, z, strict=True)
+            ]
         zs.append(z)
         As.append(a_prev)
     deltas: dict[tuple[int, int], sp.Expr] = {}
     for layer in reversed(net.units):
         l = layer[0].layer
-        dz = activations.rule(net.activation(l).name).dz
+        act = net.activation(l)
+        dlda: dict[int, sp.Expr] = {}
         for u in layer:
-            if l == net.depth and u.index != output:
-                dlda = sp.Integer(0)
+            if l == net.depth and output is not None and u.index != output:
+                dlda[u.index] = sp.Integer(0)
             elif l == net.depth:
-                dlda = net.loss_scale * loss_rule.da.xreplace(
+                dlda[u.index] = net.loss_scale * loss_rule.da.xreplace(
                     {losses.Y: s.targets[u.index - 1], losses.A: As[l - 1][u.index - 1]}
                 )
             else:
-                dlda = sum(
+                dlda[u.index] = sum(
                     (deltas[(l + 1, k.index)] * symbol(k.weights[u.index - 1]) for k in net.units[l]),
                     sp.Integer(0),
                 )
-            deltas[(l, u.index)] = dlda * local(u, n, dz).xreplace({activations.Z: zs[l - 1][u.index - 1]})
+        if act.coupled:
+            deltas.update(_coupled_deltas(net, layer, As[l - 1], s.targets, dlda, output))
+            continue
+        dz = activations.layer_rule(act).dz
+        for u in layer:
+            deltas[(l, u.index)] = dlda[u.index] * local(u, n, dz).xreplace(
+                {activations.Z: zs[l - 1][u.index - 1]}
+            )
     for unit, i in net.uses(param):
         d = deltas[(unit.layer, unit.index)]
         prev = s.inputs[i - 1] if unit.layer == 1 and i else (As[unit.layer - 2][i - 1] if i else 1)
         total += d * prev
     return total
+
+
+def _coupled_deltas(
+    net: Network,
+    layer: tuple[Unit, ...],
+    outs: list[sp.Expr],
+    targets: tuple[sp.Expr, ...],
+    dlda: dict[int, sp.Expr],
+    output: int | None,
+) -> dict[tuple[int, int], sp.Expr]:
+    """δ_j of a softmax layer as the backward pass computes it: the collapsed form (a − y for
+    cross-entropy) when SymPy found one and every output counts, else Σ_k ∂L/∂a_k ∂a_k/∂z_j."""
+    jac = softmax.jacobian()
+    collapsed = softmax.collapse(net.loss.name) if output is None else None
+    out = {}
+    for j in layer:
+        a_j = outs[j.index - 1]
+        if collapsed is not None:
+            local = collapsed.result.xreplace({softmax.AJ: a_j, softmax.YJ: targets[j.index - 1]})
+            out[(j.layer, j.index)] = net.loss_scale * local
+        else:
+            out[(j.layer, j.index)] = sum(
+                (dlda[k.index] * jac.entry(outs[k.index - 1], a_j, k is j) for k in layer), sp.Integer(0)
+            )
+    return out
 
 
 def loss_function(net: Network) -> Callable[[dict[str, mpmath.mpf]], mpmath.mpf]:
@@ -155,10 +199,7 @@ def loss_function(net: Network) -> Callable[[dict[str, mpmath.mpf]], mpmath.mpf]
     Call it inside the ``mpmath.workdps`` context it is to be evaluated in (the inputs are
     converted at that precision).
     """
-    acts = {
-        l: sp.lambdify(activations.Z, net.activation(l).expr, modules="mpmath")
-        for l in range(1, net.depth + 1)
-    }
+    acts = {l: _mp_activation(net.activation(l)) for l in range(1, net.depth + 1)}
     term = sp.lambdify((losses.Y, losses.A), net.loss.term, modules="mpmath")
     scale = mpmath.mpf(int(net.loss_scale.p)) / int(net.loss_scale.q)
     samples = [([_mpf(x) for x in s.inputs], [_mpf(y) for y in s.targets]) for s in net.spec.samples]
@@ -168,18 +209,31 @@ def loss_function(net: Network) -> Callable[[dict[str, mpmath.mpf]], mpmath.mpf]
         for inputs, targets in samples:
             prev = inputs
             for layer in net.units:
-                f = acts[layer[0].layer]
-                prev = [
-                    f(
-                        mpmath.fsum(params[w] * a for w, a in zip(u.weights, prev, strict=True))
-                        + (params[u.bias] if u.bias else 0)
-                    )
+                zs = [
+                    mpmath.fsum(params[w] * a for w, a in zip(u.weights, prev, strict=True))
+                    + (params[u.bias] if u.bias else 0)
                     for u in layer
                 ]
+                prev = acts[layer[0].layer](zs)
             total += mpmath.fsum(term(y, a) for y, a in zip(targets, prev, strict=True))
         return scale * total
 
     return loss
+
+
+def _mp_activation(act: activations.Activation) -> Callable[[list], list]:
+    """The layer's outputs from its net inputs, in mpmath (softmax with its largest z taken out)."""
+    if act.coupled:
+
+        def layer(zs: list) -> list:
+            top = max(zs)
+            exps = [mpmath.exp(z - top) for z in zs]
+            total = mpmath.fsum(exps)
+            return [e / total for e in exps]
+
+        return layer
+    f = sp.lambdify(activations.Z, act.expr if act.stable is None else act.stable, modules="mpmath")
+    return lambda zs: [f(z) for z in zs]
 
 
 def _mpf(value: sp.Expr) -> mpmath.mpf:
@@ -205,13 +259,17 @@ def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, s
         point = {k: _mpf(v) for k, v in params.items() if k in net.param_index}
         grads = {k: _mpf(v) for k, v in gradients.items()}
         h = mpmath.mpf("1e-25")
+        # A difference of two 60-digit losses carries rounding of about |L|·1e-60, i.e. |L|·1e-35
+        # once divided by 2h: gradients below |L|·1e-8 (zero, say, by a softmax's symmetry) are
+        # compared to that scale, not to their own size.
+        floor = max(mpmath.mpf("1e-30"), abs(loss(point)) * mpmath.mpf("1e-8"))
         worst = mpmath.mpf(0)
         for direction in directions:
             plus = {k: x + h * direction.get(k, 0) for k, x in point.items()}
             minus = {k: x - h * direction.get(k, 0) for k, x in point.items()}
             fd = (loss(plus) - loss(minus)) / (2 * h)
             analytic = mpmath.fsum(grads[k] * w for k, w in direction.items())
-            scale = max(abs(fd), abs(analytic), mpmath.mpf("1e-30"))
+            scale = max(abs(fd), abs(analytic), floor)
             worst = max(worst, abs(fd - analytic) / scale)
         ok = worst <= mpmath.mpf(1) / 10**25
     return ("passed" if ok else "failed"), float(worst), method

@@ -39,6 +39,28 @@ def _digits(text: str) -> int:
     return value
 
 
+def _iterations(text: str) -> int:
+    from tracer.limits import MAX_ITERATIONS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_ITERATIONS:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_ITERATIONS}, got {value}")
+    return value
+
+
+def _detail(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected iteration numbers such as 1,2,10, got {text!r}") from None
+    if not values or values[0] < 1 or len(values) > 10:
+        raise argparse.ArgumentTypeError(f"expected 1 to 10 iteration numbers from 1 up, got {text!r}")
+    return values
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tracer",
@@ -112,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder of templates searched before the built-in ones (see templates/README.md)",
     )
     report.add_argument(
+        "--iterations",
+        type=_iterations,
+        metavar="N",
+        help="gradient-descent iterations (overrides the spec's iterations)",
+    )
+    report.add_argument(
+        "--detail",
+        type=_detail,
+        default=(1,),
+        metavar="K[,K…]",
+        help="iterations shown step by step, e.g. 1,2,10 (default 1); the others are summarised",
+    )
+    report.add_argument(
         "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
     )
     report.add_argument(
@@ -162,8 +197,12 @@ def _report(args: argparse.Namespace) -> int:
         carry_rounded=args.carry_rounded,
         fragment=args.fragment,
         template_dir=args.templates,
+        detail=args.detail,
     )
-    result = trace(spec, check=not args.no_check)
+    total = args.iterations or spec.iterations
+    if args.detail[-1] > total:
+        raise TracerError(f"--detail {args.detail[-1]} is beyond the last iteration ({total})", "--detail")
+    result = trace(spec, check=not args.no_check, detail=args.detail, iterations=args.iterations)
     try:
         text = render(result, options)
     except jinja2.TemplateError as err:

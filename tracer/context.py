@@ -10,7 +10,7 @@ import re
 
 import sympy as sp
 
-from tracer import __version__, activations, losses
+from tracer import __version__, training
 from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
 from tracer.derive import Step
 from tracer.evaluate import forward
@@ -18,18 +18,61 @@ from tracer.lang import Strings
 from tracer.markup import Markup, Math
 from tracer.notation import Notation, partial
 from tracer.precision import carried_values, exact_values
-from tracer.printing import TracerPrinter, number_latex, number_text, rounded
-from tracer.trace import Trace
+from tracer.printing import number_latex, number_text, rounded
+from tracer.trace import Iteration, Trace, checkpoints
 
 
 def build(
-    trace: Trace, names: Notation, t: Strings, digits: int, exact: bool = False, carry: bool = False
+    trace: Trace,
+    names: Notation,
+    t: Strings,
+    digits: int,
+    exact: bool = False,
+    carry: bool = False,
+    detail: tuple[int, ...] = (1,),
 ) -> dict:
+    """The whole context; ``detail`` chooses the iterations shown step by step (1-based)."""
     net = trace.network
-    first = trace.first
-    carried = carried_values(trace.steps, first.values, digits) if carry else None
-    exacts = exact_values(trace.steps, first.values) if exact else None
-    m = Printers(first.values, digits, names, exacts, carried)
+    chosen = [k for k in sorted(set(detail)) if 1 <= k <= len(trace.iterations)] or [1]
+    details = [_iteration(trace, trace.iterations[k - 1], names, t, digits, exact, carry) for k in chosen]
+    m = Printers(trace.first.values, digits, names)
+    sections = {"network": 1, "rules": 2}
+    if len(details) == 1:
+        sections.update(forward=3, backward=4, update=5, summary=6, training=7)
+    else:
+        for d, number in zip(details, range(3, 3 + len(details)), strict=True):
+            d["number"] = number
+        sections.update(summary=3 + len(details), training=4 + len(details))
+    return {
+        "title": trace.spec.title,
+        "description": trace.spec.description,
+        "version": __version__,
+        "digits": digits,
+        "exact": exact,
+        "exact_width": EXACT_WIDTH,
+        "carry": carry,
+        "batch": net.batch,
+        "notation": names.name,
+        "sections": sections,
+        "network": _network(trace, m, t),
+        "rules": _rules(trace, m, t),
+        "details": details,
+        **details[0],  # the first detailed iteration also at the top level
+        "history": _history(trace, digits),
+        "training": training.context(trace, m, t, digits, chosen[-1]),
+        "check": _check(trace, t),
+    }
+
+
+def _iteration(
+    trace: Trace, it: Iteration, names: Notation, t: Strings, digits: int, exact: bool, carry: bool
+) -> dict:
+    """Everything shown for one iteration: its passes, sums, updates and summary table."""
+    net = trace.network
+    values = dict(it.values)
+    carried = carried_values(trace.steps, values, digits) if carry else None
+    exacts = exact_values(trace.steps, values) if exact and it.index == 1 else None
+    m = Printers(values, digits, names, exacts, carried)
     by_kind: dict[str, list[Step]] = {}
     unit_step: dict[tuple[str, int | None, int | None, int | None], Step] = {}
     for s in trace.steps:
@@ -75,22 +118,13 @@ def build(
                 "backward": backward,
             }
         )
-    after = trace.iterations[1].loss if len(trace.iterations) > 1 else trace.final_loss
+    k = it.index
+    after = trace.iterations[k].loss if len(trace.iterations) > k else trace.final_loss
     if carried is not None:
         after = _carried_loss_after(trace, carried.values, digits)
     eta = Math(f"{m.name('eta')} = {number_latex(trace.spec.learning_rate, digits)}")
     return {
-        "title": trace.spec.title,
-        "description": trace.spec.description,
-        "version": __version__,
-        "digits": digits,
-        "exact": exact,
-        "exact_width": EXACT_WIDTH,
-        "carry": carry,
-        "batch": net.batch,
-        "notation": names.name,
-        "network": _network(trace, m, t),
-        "rules": _rules(trace, m, t),
+        "index": k,
         "samples": samples,
         "total_loss": of_kind("loss_total"),
         "sums": of_kind("grad_sum"),
@@ -99,9 +133,7 @@ def build(
         "loss_after": Math(f"L^{{+}} {' '.join(m.value(after))}"),
         "loss_before": Math(f"L {' '.join(m.value(m.values['L'], 'L'))}"),
         "loss_change": _change(m.values["L"], after, digits, t),
-        "summary": _summary(trace, m),
-        "history": _history(trace, digits),
-        "check": _check(trace, t),
+        "summary": _summary(trace, it, m),
     }
 
 
@@ -228,50 +260,14 @@ def _matrix(rows, digits: int) -> str:
 
 
 def _rules(trace: Trace, m: Printers, t: Strings) -> dict:
-    """The local derivatives, as SymPy derived them, in generic symbols."""
-    net = trace.network
-    generic = TracerPrinter(digits=m.digits)
-    acts = []
-    for name in dict.fromkeys(layer.activation for layer in trace.spec.layers):
-        rule = activations.rule(name)
-        act = rule.activation
-        z = activations.Z
-        shown = act.shown(z)
-        line = r"a = z" if name == "linear" else rf"{act.latex}(z) = {generic.doprint(shown)}"
-        deriv = [generic.doprint(sp.Derivative(shown, z)), generic.doprint(rule.dz)]
-        if rule.da is not None:
-            deriv.append(generic.doprint(rule.da))
-        text = r"\frac{\partial a}{\partial z} = " + " = ".join(dict.fromkeys(deriv))
-        key = "rules.activation_in_a" if rule.da is not None else "rules.activation"
-        description = Markup(t.maybe(f"activations.{name}", act.description))
-        acts.append({"line": t(key, name=name, description=description), "math": line + r",\qquad " + text})
-    loss_rule = losses.rule(net.loss.name)
-    scale = net.loss_scale
-    term = generic.doprint(loss_rule.loss.term)
-    prefix = "" if scale == 1 else generic.doprint(scale) + r" \cdot "
-    W, x, b = (sp.Symbol(s, real=True) for s in ("W", "x", "b"))
-    zexpr = W * x + b
-    total = rf"L = {prefix}\sum_{{n,k}} {term}" if net.batch else rf"L = {prefix}\sum_{{k}} {term}"
-    return {
-        "intro": t("rules.intro"),
-        "activations": acts,
-        "net_line": t("rules.net"),
-        "net": r"z = \dots + W \cdot x + \dots + b,\qquad \frac{\partial z}{\partial W} = "
-        + generic.doprint(sp.diff(zexpr, W))
-        + r",\quad \frac{\partial z}{\partial b} = "
-        + generic.doprint(sp.diff(zexpr, b))
-        + r",\quad \frac{\partial z}{\partial x} = "
-        + generic.doprint(sp.diff(zexpr, x)),
-        "loss_line": t(
-            "rules.loss", description=Markup(t.maybe(f"losses.{net.loss.name}", loss_rule.loss.description))
-        ),
-        "loss": total + r",\qquad \frac{\partial L}{\partial a} = " + prefix + generic.doprint(loss_rule.da),
-    }
+    """The local derivatives, as SymPy derived them, in generic symbols (see tracer.rules)."""
+    from tracer import rules
+
+    return rules.context(trace.network, m.digits, t)
 
 
-def _summary(trace: Trace, m: Printers) -> list[dict]:
+def _summary(trace: Trace, first: Iteration, m: Printers) -> list[dict]:
     """Rows of the summary table: values as written in this report (carried if so)."""
-    first = trace.first
     rows = []
     for p in trace.network.params:
         g = "dL/d" + p.key
@@ -303,12 +299,7 @@ def _history(trace: Trace, digits: int) -> list[dict]:
     its = trace.iterations
     if len(its) == 1:
         return []
-    marks = {1, len(its)} | {
-        k for k in (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if k <= len(its)
-    }
-    if len(its) <= 20:
-        marks = set(range(1, len(its) + 1))
-    return [{"index": k, "loss": _num(its[k - 1].loss, digits)} for k in sorted(marks)]
+    return [{"index": k, "loss": _num(its[k - 1].loss, digits)} for k in checkpoints(len(its))]
 
 
 def _check(trace: Trace, t: Strings) -> dict:

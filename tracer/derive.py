@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from tracer import activations, losses
+from tracer import activations, losses, softmax
 from tracer.evaluate import sample_grad
 from tracer.network import Network, Unit
 from tracer.notation import grad, partial, symbol, updated
@@ -55,13 +55,29 @@ def forward_steps(net: Network, n: int) -> list[Step]:
     for layer in net.units:
         act = net.activation(layer[0].layer)
         f = _fn(act)
+        exps = [sp.exp(symbol(net.z(u.layer, u.index, n))) for u in layer]
+        steps = []
         for u in layer:
             zk, ak = net.z(u.layer, u.index, n), net.a(u.layer, u.index, n)
-            out.append(Step(zk, "net", (net.net_input(u, n),), u.layer, u.index, n))
+            steps.append(Step(zk, "net", (net.net_input(u, n),), u.layer, u.index, n))
             z = symbol(zk)
-            forms = (z,) if act.name == "linear" else (f(z), act.shown(z))
-            out.append(Step(ak, "act", forms, u.layer, u.index, n))
+            if act.coupled:  # softmax: e^{z_k} over the sum of the layer's exponentials
+                forms: tuple[sp.Expr, ...] = (
+                    _mul(exps[u.index - 1], sp.Pow(_add(*exps), -1, evaluate=False)),
+                )
+            elif act.name == "linear":
+                forms = (z,)
+            else:  # f(z) by name, then its formula; a function with a set constant by formula only
+                forms = (act.shown(z),) if act.setting is not None else (f(z), act.shown(z))
+            steps.append(Step(ak, "act", forms, u.layer, u.index, n))
+        out += _in_order(steps, "net") if act.coupled else steps
     return out
+
+
+def _in_order(steps: list[Step], first: str) -> list[Step]:
+    """A softmax layer's steps with every step of kind ``first`` before the rest (each a_k uses
+    every z of the layer, each δ_j every ∂L/∂a_k): each step follows the values it uses."""
+    return sorted(steps, key=lambda s: s.kind != first)
 
 
 def loss_steps(net: Network, n: int) -> list[Step]:
@@ -83,22 +99,18 @@ def total_loss_step(net: Network) -> Step:
 
 def backward_steps(net: Network, n: int) -> list[Step]:
     out: list[Step] = []
-    loss_rule = losses.rule(net.loss.name)
     for layer in reversed(net.units):
         l = layer[0].layer
-        rule = activations.rule(net.activation(l).name)
+        act = net.activation(l)
+        rule = None if act.coupled else activations.layer_rule(act)
+        steps = []
         for u in layer:
             ak, zk = net.a(l, u.index, n), net.z(l, u.index, n)
             a, z = symbol(ak), symbol(zk)
             if l == net.depth:
                 y = symbol(net.y(u.index, n))
-                share = net.loss.term.xreplace({losses.Y: y, losses.A: a})
-                if net.loss_scale != 1:
-                    share = _mul(net.loss_scale, share)
-                local = loss_rule.da.xreplace({losses.Y: y, losses.A: a})
-                if net.loss_scale != 1:
-                    local = _mul(net.loss_scale, local)
-                forms = (sp.Derivative(share, a), local)
+                share = _scaled(net.loss_scale, net.loss.term.xreplace({losses.Y: y, losses.A: a}))
+                forms = (sp.Derivative(share, a), _loss_factor(net, u.index, n))
             else:
                 nxt = net.units[l]
                 paths = [_mul(_g(net.z(l + 1, k.index, n)), _p(net.z(l + 1, k.index, n), ak)) for k in nxt]
@@ -106,31 +118,76 @@ def backward_steps(net: Network, n: int) -> list[Step]:
                     _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[u.index - 1])) for k in nxt
                 ]
                 forms = (_add(*paths), _add(*deltas))
-            out.append(Step(grad(ak), "dL_da", forms, l, u.index, n))
-            if rule.da is not None:
+            steps.append(Step(grad(ak), "dL_da", forms, l, u.index, n))
+            if rule is None:
+                local_d = softmax.jacobian().entry(a, a, True)
+            elif rule.named is not None:
+                local_d = rule.named.xreplace({activations.Z: z})
+            elif rule.da is not None:
                 local_d = rule.da.xreplace({activations.A: a})
             else:
                 local_d = rule.dz.xreplace({activations.Z: z})
-            out.append(Step(partial(ak, zk), "da_dz", (local_d,), l, u.index, n))
-            out.append(
-                Step(
-                    net.delta(l, u.index, n),
-                    "delta",
-                    (
-                        _mul(
-                            _g(zk),
-                        ),
-                        _mul(_g(ak), _p(ak, zk)),
-                    ),
-                    l,
-                    u.index,
-                    n,
-                )
-            )
+            steps.append(Step(partial(ak, zk), "da_dz", _local_forms(rule, local_d, z), l, u.index, n))
+            chain = (_mul(_g(zk)), _mul(_g(ak), _p(ak, zk)))
+            delta = _coupled_delta(net, u, n) if rule is None else chain
+            steps.append(Step(net.delta(l, u.index, n), "delta", delta, l, u.index, n))
+        out += _in_order(steps, "dL_da") if act.coupled else steps
         for p in net.trainable:
             if p.layer == l:
                 out.append(_grad_step(net, p.key, n))
     return out
+
+
+def _local_forms(rule: activations.Rule | None, local: sp.Expr, z: sp.Expr) -> tuple[sp.Expr, ...]:
+    """∂a/∂z; a derivative named as another activation (σ(z)) is also written out."""
+    if rule is not None and rule.named is not None:
+        written = activations.get(rule.activation.derivative_as).expr  # σ(z) = 1/(1 + e^{−z})
+        return (local, written.xreplace({activations.Z: z}))
+    return (local,)
+
+
+def _loss_factor(net: Network, k: int, n: int) -> sp.Expr:
+    """∂L/∂a_k of an output as the loss rule writes it (with the scale of the reduction)."""
+    rule = losses.rule(net.loss.name)
+    local = rule.da.xreplace({losses.Y: symbol(net.y(k, n)), losses.A: symbol(net.a(net.depth, k, n))})
+    return _scaled(net.loss_scale, local)
+
+
+def _scaled(scale: sp.Expr, expr: sp.Expr) -> sp.Expr:
+    """scale · expr as written: ``(y − a)²/4`` keeps its factors; a negative product is
+    multiplied out, −y/(3a) rather than (−1)·y·(1/a)/3."""
+    if scale == 1:
+        return expr
+    return scale * expr if expr.is_Mul and expr.could_extract_minus_sign() else _mul(scale, expr)
+
+
+def _jacobian_column(net: Network, unit: Unit, n: int) -> list[tuple[Unit, sp.Expr]]:
+    """Each unit k of a softmax layer with ∂a_k/∂z_j (j = ``unit``) written in the outputs."""
+    l, jac = unit.layer, softmax.jacobian()
+    a_j = symbol(net.a(l, unit.index, n))
+    return [(k, jac.entry(symbol(net.a(l, k.index, n)), a_j, k is unit)) for k in net.units[l - 1]]
+
+
+def _coupled_delta(net: Network, unit: Unit, n: int) -> tuple[sp.Expr, ...]:
+    """δ_j = Σ_k ∂L/∂a_k · ∂a_k/∂z_j with every Jacobian entry written out; then, where SymPy
+    collapsed that sum for the loss (cross-entropy), its steps down to a_j − y_j."""
+    l = unit.layer
+    zj = net.z(l, unit.index, n)
+    column = _jacobian_column(net, unit, n)
+    chain = _add(*(_mul(_g(net.a(l, k.index, n)), _p(net.a(l, k.index, n), zj)) for k, _ in column))
+    collapsed = softmax.collapse(net.loss.name)
+    if collapsed is None:
+        written = _add(*(_mul(_g(net.a(l, k.index, n)), entry) for k, entry in column))
+        return (_mul(_g(zj)), chain, written)
+    terms = []
+    for k, entry in column:
+        local = _loss_factor(net, k.index, n)
+        # −(y/a)·J reads better than + (−y/a)·J
+        terms.append(_mul(-1, -local, entry) if local.could_extract_minus_sign() else _mul(local, entry))
+    ys = [symbol(net.y(k.index, n)) for k, _ in column]
+    collected, result = collapsed.concrete(symbol(net.a(l, unit.index, n)), ys[unit.index - 1], ys)
+    scale = net.loss_scale
+    return (_mul(_g(zj)), chain, _add(*terms), _scaled(scale, collected), _scaled(scale, result))
 
 
 def _grad_step(net: Network, param: str, n: int) -> Step:
@@ -151,11 +208,12 @@ def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
     l = unit.layer
     ak, zk = net.a(l, unit.index, n), net.z(l, unit.index, n)
     a, _z = symbol(ak), symbol(zk)
+    dz_dw = sp.diff(net.net_input(unit, n), symbol(param))
+    if net.activation(l).coupled:  # δ_j as the softmax step wrote it last, then ∂z/∂w
+        kept = [f for f in (_coupled_delta(net, unit, n)[-1], dz_dw) if f != 1]
+        return _mul(*kept) if len(kept) > 1 else kept[0]
     if l == net.depth:
-        rule = losses.rule(net.loss.name)
-        first = rule.da.xreplace({losses.Y: symbol(net.y(unit.index, n)), losses.A: a})
-        if net.loss_scale != 1:
-            first = _mul(net.loss_scale, first)
+        first = _loss_factor(net, unit.index, n)
     else:
         first = _add(
             *(
@@ -163,14 +221,13 @@ def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
                 for k in net.units[l]
             )
         )
-    act = activations.rule(net.activation(l).name)
+    act = activations.layer_rule(net.activation(l))
     if act.da is not None:
         local = act.da.xreplace({activations.A: a})
     elif not act.dz.has(activations.Z):
         local = act.dz
-    else:  # e.g. ReLU: its case split is shown in the ∂a/∂z step, its value is used here
+    else:  # e.g. ReLU, softplus: its case split or σ(z) is shown in the ∂a/∂z step, its value used here
         local = _p(ak, zk)
-    dz_dw = sp.diff(net.net_input(unit, n), symbol(param))
     kept = [f for f in (first, local, dz_dw) if f != 1] or [sp.Integer(1)]
     return _mul(*kept) if len(kept) > 1 else kept[0]
 
@@ -178,6 +235,8 @@ def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
 def _chain(net: Network, unit: Unit, i: int | None, param: str, n: int) -> sp.Expr:
     """∂L/∂a · ∂a/∂z · ∂z/∂w; for a hidden unit ∂L/∂a is the sum over the next layer."""
     ak, zk = net.a(unit.layer, unit.index, n), net.z(unit.layer, unit.index, n)
+    if net.activation(unit.layer).coupled:  # softmax: ∂L/∂z_j, its sum over k written in the δ step
+        return _mul(_g(zk), _p(zk, param))
     if unit.layer == net.depth:
         first: sp.Expr = _g(ak)
     else:

@@ -4,15 +4,19 @@ Each local rule (activation, its derivative, the loss term and its derivative) w
 derived once by SymPy and compiled to a function on SymPy numbers; here they are applied
 unit by unit. Rationals stay exact (inputs, weights, net inputs, ReLU, squared errors);
 anything transcendental is a SymPy Float with :data:`DPS` significant digits.
+
+A softmax layer is evaluated as a whole: its outputs as e^{z−m}/Σ e^{z_i−m} (m the largest
+z, so nothing overflows), its Jacobian entry by entry, and δ either through the Jacobian
+or, where SymPy collapsed the sum for the loss (cross-entropy), as the collapsed a − y.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from tracer import activations, losses
+from tracer import activations, losses, softmax
 from tracer.errors import TracerError
-from tracer.network import Network
+from tracer.network import Network, Unit
 from tracer.notation import grad, partial, updated
 
 DPS = 50  # working precision (decimal digits) for values that are not rational
@@ -27,9 +31,16 @@ def _finite(value: sp.Expr, where: str) -> sp.Expr:
 
 
 def _apply(act: activations.Activation, f, z: sp.Expr) -> sp.Expr:
+    """f(z), z made a :data:`DPS`-digit Float first unless ``act`` keeps rationals exact."""
     if not act.exact and z.is_Rational:
         z = sp.Float(z, DPS)
     return sp.sympify(f(z))
+
+
+def _number(value: object) -> sp.Expr:
+    """A SymPy number: exact when rational, else evaluated to :data:`DPS` digits (ln 3, not log(3))."""
+    value = sp.sympify(value)
+    return value if value.is_Rational or value.is_Float else value.evalf(DPS)
 
 
 def forward(net: Network, params: Values, backward: bool = True) -> Values:
@@ -44,7 +55,8 @@ def forward(net: Network, params: Values, backward: bool = True) -> Values:
             v[sym.name] = value
         for layer in net.units:
             act = net.activation(layer[0].layer)
-            rule = activations.rule(act.name)
+            rule = None if act.coupled else activations.layer_rule(act)
+            zs = []
             for u in layer:
                 z = sum(
                     (params[w] * v[net.a(u.layer - 1, i, n)] for i, w in enumerate(u.weights, 1)),
@@ -52,12 +64,15 @@ def forward(net: Network, params: Values, backward: bool = True) -> Values:
                 )
                 if u.bias is not None:
                     z += params[u.bias]
-                zk, ak = net.z(u.layer, u.index, n), net.a(u.layer, u.index, n)
-                v[zk] = z
-                v[ak] = _finite(_apply(act, rule.f, z), ak)
+                v[net.z(u.layer, u.index, n)] = z
+                zs.append(z)
+            outs = softmax.outputs(zs, DPS) if rule is None else [_apply(act, rule.f, z) for z in zs]
+            for u, a in zip(layer, outs, strict=True):
+                ak = net.a(u.layer, u.index, n)
+                v[ak] = _finite(a, ak)
         share = sp.Integer(0)
         for k in range(1, net.sizes[-1] + 1):
-            term = sp.sympify(loss_rule.term(v[net.y(k, n)], v[net.a(net.depth, k, n)]))
+            term = _number(loss_rule.term(v[net.y(k, n)], v[net.a(net.depth, k, n)]))
             share += _finite(term, f"loss term of output {k}")
         share = scale * share
         if net.batch:
@@ -72,23 +87,32 @@ def forward(net: Network, params: Values, backward: bool = True) -> Values:
 
 
 def _backward(net: Network, v: Values, n: int) -> None:
-    loss_rule = losses.rule(net.loss.name)
-    scale = net.loss_scale
     for layer in reversed(net.units):
         l = layer[0].layer
-        rule = activations.rule(net.activation(l).name)
         for u in layer:
-            ak, zk = net.a(l, u.index, n), net.z(l, u.index, n)
+            ak = net.a(l, u.index, n)
             if l == net.depth:
-                dloss = scale * sp.sympify(loss_rule.dterm(v[net.y(u.index, n)], v[ak]))
+                dloss = net.loss_scale * _number(
+                    losses.rule(net.loss.name).dterm(v[net.y(u.index, n)], v[ak])
+                )
             else:
                 dloss = sum(
                     (v[net.delta(l + 1, k.index, n)] * v[k.weights[u.index - 1]] for k in net.units[l]),
                     sp.Integer(0),
                 )
             v[grad(ak)] = _finite(dloss, grad(ak))
-            v[partial(ak, zk)] = _finite(sp.sympify(rule.df(v[zk], v[ak])), partial(ak, zk))
-            v[net.delta(l, u.index, n)] = v[grad(ak)] * v[partial(ak, zk)]
+        act = net.activation(l)
+        if act.coupled:
+            _coupled_deltas(net, v, layer, n)
+        else:
+            rule = activations.layer_rule(act)
+            for u in layer:
+                ak, zk = net.a(l, u.index, n), net.z(l, u.index, n)
+                z = v[zk] if act.exact or not v[zk].is_Rational else sp.Float(v[zk], DPS)
+                v[partial(ak, zk)] = _finite(sp.sympify(rule.df(z, v[ak])), partial(ak, zk))
+                v[net.delta(l, u.index, n)] = v[grad(ak)] * v[partial(ak, zk)]
+        for u in layer:
+            zk = net.z(l, u.index, n)
             v[grad(zk)] = v[net.delta(l, u.index, n)]  # δ is ∂L/∂z by definition
             # The local factors the chain rule is written with: ∂z/∂w = a_i, ∂z/∂b = 1, ∂z/∂a_i = w.
             for i, w in enumerate(u.weights, 1):
@@ -104,6 +128,31 @@ def _backward(net: Network, v: Values, n: int) -> None:
             d = v[net.delta(unit.layer, unit.index, n)]
             g += d if i is None else d * v[net.a(unit.layer - 1, i, n)]
         v[sample_grad(net, p.key, n)] = g
+
+
+def _coupled_deltas(net: Network, v: Values, layer: tuple[Unit, ...], n: int) -> None:
+    """A softmax layer: every Jacobian entry ∂a_k/∂z_j, then δ_j = Σ_k ∂L/∂a_k ∂a_k/∂z_j."""
+    jac = softmax.jacobian()
+    l = layer[0].layer
+    outs = {u.index: v[net.a(l, u.index, n)] for u in layer}
+    for k in layer:
+        for j in layer:
+            key = partial(net.a(l, k.index, n), net.z(l, j.index, n))
+            v[key] = _finite(jac.value(outs[k.index], outs[j.index], k is j), key)
+    collapsed = softmax.collapse(net.loss.name)
+    for j in layer:
+        if collapsed is not None:  # the sum as SymPy simplified it: a_j − y_j for cross-entropy
+            local = collapsed.f(outs[j.index], v[net.y(j.index, n)])
+            delta = net.loss_scale * sp.sympify(local)
+        else:
+            delta = sum(
+                (
+                    v[grad(net.a(l, k.index, n))] * v[partial(net.a(l, k.index, n), net.z(l, j.index, n))]
+                    for k in layer
+                ),
+                sp.Integer(0),
+            )
+        v[net.delta(l, j.index, n)] = _finite(delta, net.delta(l, j.index, n))
 
 
 def sample_grad(net: Network, param: str, n: int) -> str:
@@ -123,6 +172,17 @@ def step(net: Network, params: Values, v: Values) -> Values:
     eta = net.spec.learning_rate
     out = dict(params)
     for p in net.trainable:
-        out[p.key] = params[p.key] - eta * v[grad(p.key)]
+        out[p.key] = _bounded(params[p.key] - eta * v[grad(p.key)])
         v[updated(p.key)] = out[p.key]
     return out
+
+
+MAX_EXACT_BITS = 256  # beyond this a fraction has ~77 digits: carry on with DPS digits instead
+
+
+def _bounded(value: sp.Expr) -> sp.Expr:
+    """Keep a parameter exact while its fraction stays small; exact training of a linear or
+    ReLU network otherwise doubles the digits of every parameter each iteration."""
+    if value.is_Rational and max(int(value.p).bit_length(), int(value.q).bit_length()) > MAX_EXACT_BITS:
+        return sp.Float(value, DPS)
+    return value

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from tracer import markup
+from tracer import markup, plots
 from tracer.mathml import to_mathml
 
 FORMATS = ("md", "tex", "html", "json")
@@ -83,6 +83,10 @@ class Format:
     def number(self, text: str, latex: str) -> str:
         """A number in running text or a table cell."""
         return text
+
+    def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
+        """A picture of the loss against the iteration (Markdown: an SVG image as a data URI)."""
+        return f"![{y_label}]({plots.data_uri(plots.loss_curve_svg(history, x_label, y_label))})"
 
 
 class Tex(Format):
@@ -169,6 +173,9 @@ class Tex(Format):
     def number(self, text: str, latex: str) -> str:
         return f"${latex}$"
 
+    def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
+        return plots.loss_curve_tikz(history, x_label, y_label)
+
 
 class Html(Format):
     name = "html"
@@ -213,6 +220,10 @@ class Html(Format):
 
     def number(self, text: str, latex: str) -> str:
         return text.replace("-", "\u2212")
+
+    def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
+        svg = plots.loss_curve_svg(history, html.unescape(x_label), html.unescape(y_label))
+        return f'<figure class="plot">{svg}</figure>'
 
 
 def _cjk(c: str) -> bool:

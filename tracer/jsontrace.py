@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from tracer import __version__
-from tracer.trace import Trace
+from tracer.trace import Trace, checkpoints
 
 
 def _f(value: sp.Expr) -> float:
@@ -13,10 +13,17 @@ def _f(value: sp.Expr) -> float:
 
 
 def to_json(trace: Trace) -> dict:
-    """The JSON trace of CONTRACT.md §3 (numbers are the nearest doubles)."""
+    """The JSON trace of CONTRACT.md §3 (numbers are the nearest doubles).
+
+    ``iterations`` holds every iteration computed exactly and, of a long run, the
+    checkpoints (1, 2, 3, 5, 10, 20, 50, 100, … and the last); ``history`` every loss.
+    """
     net = trace.network
     iterations = []
+    marks = set(checkpoints(len(trace.iterations)))
     for it in trace.iterations:
+        if not (it.exact or it.index in marks):
+            continue  # every loss is in the history; full values at the checkpoints only
         forward = {}
         backward = {}
         for n in net.samples():
@@ -28,6 +35,7 @@ def to_json(trace: Trace) -> dict:
         iterations.append(
             {
                 "index": it.index,
+                "exact": it.exact,
                 "forward": forward,
                 "loss": _f(it.loss),
                 "deltas": backward,
@@ -42,6 +50,8 @@ def to_json(trace: Trace) -> dict:
             "sizes": list(net.sizes),
             "activations": [layer.activation for layer in trace.spec.layers],
             "loss": net.loss.name,
+            "reduction": net.reduction,
+            "slopes": [None if layer.slope is None else _f(layer.slope) for layer in trace.spec.layers],
             "learning_rate": _f(trace.spec.learning_rate),
             "samples": net.n_samples,
             "parameters": {p.key: _f(p.value) for p in net.params},

@@ -73,15 +73,22 @@ class Network:
         return for_network(name, self.sizes, shared)
 
     def activation(self, layer: int) -> activations.Activation:
-        return activations.get(self.spec.layers[layer - 1].activation)
+        """The activation of ``layer`` with its constants set (leaky_relu's slope)."""
+        spec = self.spec.layers[layer - 1]
+        return activations.get(spec.activation).bind(spec.slope)
 
     @cached_property
     def loss(self) -> losses.Loss:
         return losses.get(self.spec.loss)
 
+    @property
+    def reduction(self) -> str:
+        """How the loss combines samples and outputs: mean or sum."""
+        return self.spec.reduction or self.loss.reduction
+
     @cached_property
     def loss_scale(self) -> sp.Rational:
-        return self.loss.scale(self.n_samples, self.sizes[-1])
+        return self.loss.scale(self.n_samples, self.sizes[-1], self.reduction)
 
     @cached_property
     def param_index(self) -> dict[str, Param]:
@@ -172,15 +179,19 @@ class Network:
     ) -> list[sp.Expr]:
         prev: list[sp.Expr] = list(inputs)
         for layer in self.units:
-            f = self.activation(layer[0].layer).expr
-            nxt = []
+            act = self.activation(layer[0].layer)
+            zs = []
             for unit in layer:
                 z = sum((symbol(w) * a for w, a in zip(unit.weights, prev, strict=True)), sp.Integer(0))
-                if unit.bias is not None:
-                    z += symbol(unit.bias)
-                g = local(unit, sample, f) if local else f
-                nxt.append(g.xreplace({activations.Z: z}))
-            prev = nxt
+                zs.append(z + symbol(unit.bias) if unit.bias is not None else z)
+            if act.coupled:  # softmax: e^{z_k} / Σ_i e^{z_i}, every unit sharing the denominator
+                total = sum((sp.exp(z) for z in zs), sp.Integer(0))
+                prev = [sp.exp(z) / total for z in zs]
+                continue
+            prev = [
+                (local(unit, sample, act.expr) if local else act.expr).xreplace({activations.Z: z})
+                for unit, z in zip(layer, zs, strict=True)
+            ]
         return prev
 
 

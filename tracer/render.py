@@ -35,6 +35,7 @@ class Options:
     exact: bool = False  # also show exact values where they are short
     carry_rounded: bool = False  # compute each step from the rounded values before it
     fragment: bool = False  # the body only, to embed in a larger page or document
+    detail: tuple[int, ...] = (1,)  # the iterations shown step by step
     template_dir: str | Path | None = None
 
     def __post_init__(self) -> None:
@@ -109,7 +110,13 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
     ctx = context.build(
-        trace, notation_of(trace, opts.notation), strings, opts.digits, opts.exact, opts.carry_rounded
+        trace,
+        notation_of(trace, opts.notation),
+        strings,
+        opts.digits,
+        opts.exact,
+        opts.carry_rounded,
+        opts.detail,
     )
     ctx["fragment"] = opts.fragment
     ctx["lang"] = opts.lang

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from tracer import activations, losses
-from tracer.spec import LAYER_KEYS, MAX_ITERATIONS, MAX_UNITS, NOTATION_NAMES, SAMPLE_KEYS, TOP_KEYS
+from tracer.spec import (
+    LAYER_KEYS,
+    MAX_ITERATIONS,
+    MAX_UNITS,
+    NOTATION_NAMES,
+    REDUCTIONS,
+    SAMPLE_KEYS,
+    TOP_KEYS,
+)
 
 _NUMBER = {
     "description": "A number, decimal text such as '0.1' or a fraction such as '1/3'; read exactly.",
@@ -14,6 +22,11 @@ _NUMBER = {
     ],
 }
 _VECTOR = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/number"}}
+_TARGETS = {
+    "description": "One target per output unit; or, for loss cross_entropy, the class index "
+    "(1 = the first output unit), read as its one-hot vector.",
+    "anyOf": [{"$ref": "#/$defs/vector"}, {"type": "integer", "minimum": 1}],
+}
 
 
 def schema() -> dict:
@@ -24,7 +37,14 @@ def schema() -> dict:
         "required": ["units", "activation", "weights"],
         "properties": {
             "units": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
-            "activation": {"enum": list(activations.ACTIVATIONS)},
+            "activation": {
+                "description": "softmax: output layer only, 2 to 100 units.",
+                "enum": list(activations.ACTIVATIONS),
+            },
+            "slope": {
+                "description": "leaky_relu only: the slope for z <= 0, between 0 and 1 (default 0.01).",
+                "$ref": "#/$defs/number",
+            },
             "weights": {
                 "description": "weights[j][i]: from unit i of the previous layer into unit j.",
                 "type": "array",
@@ -42,17 +62,23 @@ def schema() -> dict:
         "type": "object",
         "additionalProperties": False,
         "required": list(SAMPLE_KEYS),
-        "properties": {"inputs": {"$ref": "#/$defs/vector"}, "targets": {"$ref": "#/$defs/vector"}},
+        "properties": {"inputs": {"$ref": "#/$defs/vector"}, "targets": {"$ref": "#/$defs/targets"}},
     }
     top = {
         "title": {"type": "string", "maxLength": 200},
         "description": {"type": "string", "maxLength": 500},
         "notation": {"enum": list(NOTATION_NAMES)},
         "inputs": {"$ref": "#/$defs/vector"},
-        "targets": {"$ref": "#/$defs/vector"},
+        "targets": {"$ref": "#/$defs/targets"},
         "samples": {"type": "array", "minItems": 1, "items": sample},
         "layers": {"type": "array", "minItems": 1, "items": layer},
         "loss": {"enum": list(losses.LOSSES)},
+        "reduction": {
+            "description": "How the loss combines samples (and outputs). Default: the loss's own "
+            + ", ".join(f"{name}: {loss.reduction}" for name, loss in losses.LOSSES.items())
+            + ". mean divides by N·K, or by N for cross_entropy (a sum over the outputs per sample).",
+            "enum": list(REDUCTIONS),
+        },
         "learning_rate": {"$ref": "#/$defs/number"},
         "iterations": {"type": "integer", "minimum": 1, "maximum": MAX_ITERATIONS},
         "frozen": {
@@ -70,5 +96,5 @@ def schema() -> dict:
         "required": ["layers", "loss", "learning_rate"],
         "properties": top,
         "oneOf": [{"required": ["inputs", "targets"]}, {"required": ["samples"]}],
-        "$defs": {"number": _NUMBER, "vector": _VECTOR},
+        "$defs": {"number": _NUMBER, "vector": _VECTOR, "targets": _TARGETS},
     }

@@ -227,9 +227,7 @@ class _JsonLines:
             if char == "{":
                 key, end = json.decoder.scanstring(text, pos + 1)
                 if key in keys:
-                    raise TracerError(
-                        f"duplicate key {quoted(key)}", _where(path, self.name), self.line(pos)
-                    )
+                    raise TracerError(f"duplicate key {quoted(key)}", _where(path, self.name), self.line(pos))
                 keys.add(key)
                 self.lines[(*path, key)] = self.line(pos)
                 pos = self.value(_WS.match(text, end).end() + 1, (*path, key))  # past the ':'
@@ -399,10 +397,9 @@ class _Builder:
         if tag == _TAG + "str":
             return value
         if tag in (_TAG + "null", _TAG + "bool"):  # an explicit !!bool or !!null on other text
-            raise self.fail(f"{quoted(value)} is not a YAML {tag[len(_TAG):]}", path, line)
+            raise self.fail(f"{quoted(value)} is not a YAML {tag[len(_TAG) :]}", path, line)
         raise self.fail(f"unsupported YAML tag {_one_line(tag, 80)}", path, line)
 
 
 def _where(path: tuple, name: str) -> str:
     return shown_path(path) or name
-

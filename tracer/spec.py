@@ -2,13 +2,11 @@
 
 Numbers are read exactly: ``0.1`` is 1/10, ``"1/3"`` is one third. Every error names the
 path of the bad value (``layers[1].weights``), the line where the file gives one, and
-what is allowed.
+what is allowed (the readers of single values are in :mod:`tracer.reading`).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +16,14 @@ from tracer import activations, limits, losses
 from tracer.errors import TracerError
 from tracer.limits import (
     MAX_DESCRIPTION_CHARS,
-    MAX_EXPONENT,
     MAX_ITERATIONS,
     MAX_LAYERS,
-    MAX_NUMBER_CHARS,
     MAX_SAMPLES,
     MAX_TITLE_CHARS,
     MAX_UNITS,
 )
-from tracer.source import Document, NumberText, quoted, read_file, shown_path
+from tracer.reading import Reader, decimal, is_whole, kind
+from tracer.source import Document, quoted, read_file, shown_path
 
 TOP_KEYS = (
     "title",
@@ -37,15 +34,17 @@ TOP_KEYS = (
     "samples",
     "layers",
     "loss",
+    "reduction",
     "learning_rate",
     "iterations",
     "frozen",
 )
-LAYER_KEYS = ("units", "activation", "weights", "biases")
+LAYER_KEYS = ("units", "activation", "slope", "weights", "biases")
 SAMPLE_KEYS = ("inputs", "targets")
 NOTATION_NAMES = ("layer", "node", "flat")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_FRACTION = re.compile(r"[+-]?\d+/\d+")
+REDUCTIONS = losses.REDUCTIONS
+#: Units of a layer that couples them (softmax): its K × K Jacobian is evaluated and written out.
+MAX_COUPLED_UNITS = 100
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,13 @@ class Layer:
     weights: tuple[tuple[sp.Rational, ...], ...]  # weights[j][i], one row per unit
     biases: tuple[sp.Rational, ...] | None  # one per unit, or None
     shared_bias: sp.Rational | None  # one bias shared by every unit of the layer
+    slope: sp.Rational | None = None  # leaky_relu's slope (its default when not given)
 
 
 @dataclass(frozen=True)
 class Sample:
     inputs: tuple[sp.Rational, ...]
-    targets: tuple[sp.Rational, ...]
+    targets: tuple[sp.Rational, ...]  # a class index is read as its one-hot vector
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class NetworkSpec:
     learning_rate: sp.Rational
     iterations: int
     frozen: tuple[str, ...]
+    reduction: str | None = None  # mean | sum; None: the loss's own (parse always sets it)
 
     @property
     def n_inputs(self) -> int:
@@ -110,103 +111,17 @@ def parse(doc: Document, name: str = "spec", force: bool = False) -> NetworkSpec
     return _Reader(doc, name, force).spec()
 
 
-# A sample as read before its numbers are: (path of inputs, inputs, path of targets, targets).
-_RawSample = tuple[tuple, list, tuple, list]
+# A sample as read before its numbers are: (path of inputs, inputs, path of targets, targets);
+# the targets are a list, or a class index (an int) to be made one-hot.
+_RawSample = tuple[tuple, list, tuple, "list | int"]
 # A layer as read before its numbers are: (path, mapping, units, activation).
 _Head = tuple[tuple, dict, int, str]
 
 
-class _Reader:
+class _Reader(Reader):
     def __init__(self, doc: Document, name: str, force: bool = False) -> None:
-        self.doc = doc
-        self.name = name
+        super().__init__(doc, name)
         self.force = force
-
-    def fail(self, path: tuple, problem: str) -> TracerError:
-        return TracerError(problem, shown_path(path) or self.name, self.doc.line(path))
-
-    # -- generic readers
-
-    def mapping(self, value: object, path: tuple, allowed: tuple[str, ...]) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping with keys {', '.join(allowed)}, got {_kind(value)}")
-        for k in value:
-            if k not in allowed:
-                raise self.fail((*path, k), f"unknown key {quoted(k)}; allowed keys: {', '.join(allowed)}")
-        return value
-
-    def number(self, value: object, path: tuple) -> sp.Rational:
-        if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
-        if isinstance(value, int):
-            return sp.Integer(value)
-        if isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
-                raise self.fail(path, "expected a finite number, got " + repr(value))
-            return sp.Rational(repr(value))
-        text = str(value).strip()
-        if len(text) > MAX_NUMBER_CHARS:
-            raise self.fail(path, f"number written with more than {MAX_NUMBER_CHARS} characters")
-        if _FRACTION.fullmatch(text):
-            top, bottom = text.split("/")
-            if int(bottom) == 0:
-                raise self.fail(path, f"division by zero in {text!r}")
-            return sp.Rational(int(top), int(bottom))
-        if _NUMBER.fullmatch(text):
-            exp = text.lower().partition("e")[2]
-            if exp and abs(int(exp)) > MAX_EXPONENT:
-                raise self.fail(path, f"exponent of {text!r} is out of range (|e| <= {MAX_EXPONENT})")
-            return sp.Rational(text)
-        if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
-            raise self.fail(path, f"expected a finite number, got {quoted(text)}")
-        written = 'a decimal like 0.1 or a fraction like "1/3"'
-        raise self.fail(path, f"expected a number written as {written}, got {quoted(text)}")
-
-    def vector_shape(self, value: object, path: tuple, length: int | None, what: str) -> list:
-        """``value`` if it is a list of ``length`` items (any length if None); numbers unread."""
-        if not isinstance(value, list):
-            raise self.fail(path, f"expected a list of numbers ({what}), got {_kind(value)}")
-        if not value:
-            raise self.fail(path, f"expected at least one number ({what}), got an empty list")
-        if length is not None and len(value) != length:
-            raise self.fail(path, f"expected {length} {what}, got {len(value)}")
-        return value
-
-    def vector(self, value: object, path: tuple, length: int | None, what: str) -> tuple:
-        self.vector_shape(value, path, length, what)
-        return self.numbers(value, path)
-
-    def numbers(self, values: list, path: tuple) -> tuple:
-        return tuple(self.number(v, (*path, i)) for i, v in enumerate(values))
-
-    def integer(self, value: object, path: tuple, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number from {low} to {high}, got {_kind(value)}")
-        if not low <= value <= high:
-            raise self.fail(path, f"expected a whole number from {low} to {high}, got {value}")
-        return value
-
-    def text(self, value: object, path: tuple, limit: int, newlines: bool = False) -> str:
-        """One line of printable text (``newlines``: several) of at most ``limit`` characters."""
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected text, got {_kind(value)}")
-        if len(value) > limit:
-            raise self.fail(path, f"text longer than {limit} characters (got {len(value)})")
-        for char in value:
-            kind = unicodedata.category(char)
-            if kind == "Cs":
-                raise self.fail(path, f"text contains U+{ord(char):04X}, half of a surrogate pair")
-            if kind in ("Cc", "Zl", "Zp") and not (newlines and char == "\n"):
-                raise self.fail(path, f"text contains the control character U+{ord(char):04X}")
-        return value
-
-    def choice(self, value: object, path: tuple, allowed: tuple[str, ...], what: str) -> str:
-        if not isinstance(value, str) or value not in allowed:
-            shown = quoted(value) if isinstance(value, str) else _kind(value)
-            raise self.fail(path, f"unknown {what} {shown}; allowed: {', '.join(allowed)}")
-        return value
-
-    # -- the spec
 
     def spec(self) -> NetworkSpec:
         top = self.mapping(self.doc.data, (), TOP_KEYS)
@@ -219,9 +134,12 @@ class _Reader:
         iterations = self.integer(top.get("iterations", 1), ("iterations",), 1, MAX_ITERATIONS)
         self.check_size(top, raw, heads, iterations)
 
-        samples = tuple(Sample(self.numbers(x, xp), self.numbers(t, tp)) for xp, x, tp, t in raw)
-        n_in, n_out = len(samples[0].inputs), len(samples[0].targets)
-        layers = self.layers(heads, n_in)
+        read = [
+            (self.numbers(x, xp), self.numbers(t, tp) if isinstance(t, list) else t) for xp, x, tp, t in raw
+        ]
+        layers = self.layers(heads, len(read[0][0]))
+        lists = [t for _, t in read if not isinstance(t, int)]
+        n_out = len(lists[0]) if lists else layers[-1].units
         if layers[-1].units != n_out:
             raise self.fail(
                 ("layers", len(layers) - 1, "units"),
@@ -229,10 +147,16 @@ class _Reader:
                 + ("value" if n_out == 1 else "values"),
             )
         loss = self.choice(top["loss"], ("loss",), tuple(losses.LOSSES), "loss")
+        default = losses.get(loss).reduction
+        reduction = self.choice(top.get("reduction", default), ("reduction",), REDUCTIONS, "reduction")
+        samples = tuple(
+            Sample(x, self.one_hot(t, tp, n_out, loss))
+            for (x, t), (_, _, tp, _) in zip(read, raw, strict=True)
+        )
         self.check_loss(loss, layers, samples, [tp for _, _, tp, _ in raw])
         rate = self.number(top["learning_rate"], ("learning_rate",))
         if rate <= 0:
-            raise self.fail(("learning_rate",), f"expected a positive number, got {_decimal(rate)}")
+            raise self.fail(("learning_rate",), f"expected a positive number, got {decimal(rate)}")
         spec = NetworkSpec(
             title=self.text(top.get("title", "Backpropagation, step by step"), ("title",), MAX_TITLE_CHARS),
             description=self.text(top.get("description", ""), ("description",), MAX_DESCRIPTION_CHARS, True),
@@ -243,6 +167,7 @@ class _Reader:
             learning_rate=rate,
             iterations=iterations,
             frozen=(),
+            reduction=reduction,
         )
         frozen = self.frozen(top.get("frozen", []), spec)
         return NetworkSpec(**{**spec.__dict__, "frozen": frozen})
@@ -267,18 +192,21 @@ class _Reader:
     def sample_shapes(self, top: dict) -> list[_RawSample]:
         """The samples' inputs and targets with their lengths checked, their numbers not yet read."""
         has_single = "inputs" in top or "targets" in top
+        # A class index is also accepted (and named in messages) for a loss that reads one.
+        index_ok = isinstance(top.get("loss"), str) and top["loss"] in losses.LOSSES
+        index_ok = index_ok and losses.LOSSES[top["loss"]].distribution
         if "samples" not in top:
             for k in ("inputs", "targets"):
                 if k not in top:
                     raise self.fail((), f"missing required key {k!r} (or give samples)")
             x = self.vector_shape(top["inputs"], ("inputs",), None, "inputs")
-            t = self.vector_shape(top["targets"], ("targets",), None, "targets")
+            t = self.target_shape(top["targets"], ("targets",), None, index_ok)
             return [(("inputs",), x, ("targets",), t)]
         if has_single:
             raise self.fail(("samples",), "give either inputs/targets or samples, not both")
         items = top["samples"]
         if not isinstance(items, list) or not items:
-            raise self.fail(("samples",), f"expected a non-empty list of samples, got {_kind(items)}")
+            raise self.fail(("samples",), f"expected a non-empty list of samples, got {kind(items)}")
         if len(items) > MAX_SAMPLES:
             raise self.fail(("samples",), f"at most {MAX_SAMPLES} samples, got {len(items)}")
         out: list[_RawSample] = []
@@ -289,16 +217,38 @@ class _Reader:
                 if k not in m:
                     raise self.fail(path, f"missing required key {k!r}")
             n_in = len(out[0][1]) if out else None
-            n_out = len(out[0][3]) if out else None
+            lists = [t for _, _, _, t in out if isinstance(t, list)]
+            n_out = len(lists[0]) if lists else None
             x = self.vector_shape(m["inputs"], (*path, "inputs"), n_in, "inputs")
-            t = self.vector_shape(m["targets"], (*path, "targets"), n_out, "targets")
+            t = self.target_shape(m["targets"], (*path, "targets"), n_out, index_ok)
             out.append(((*path, "inputs"), x, (*path, "targets"), t))
         return out
+
+    def target_shape(self, value: object, path: tuple, length: int | None, index_ok: bool) -> list | int:
+        if is_whole(value):
+            return value  # a class index: checked once the loss and the output layer are known
+        alternative = " or a class index (a whole number)" if index_ok else ""
+        return self.vector_shape(value, path, length, "targets", alternative)
+
+    def one_hot(self, value: tuple | int, path: tuple, n_out: int, loss: str) -> tuple:
+        """A sample's targets; a class index (1-based) becomes its one-hot vector."""
+        if not isinstance(value, int):
+            return value
+        if not losses.get(loss).distribution:
+            reading = [name for name, entry in losses.LOSSES.items() if entry.distribution]
+            raise self.fail(
+                path,
+                f"a class index as targets needs loss {' or '.join(reading)}; "
+                f"for loss {loss} give a list of {n_out} targets",
+            )
+        if not 1 <= value <= n_out:
+            raise self.fail(path, f"expected a class index from 1 to {n_out} (the output units), got {value}")
+        return tuple(sp.Integer(1 if k == value else 0) for k in range(1, n_out + 1))
 
     def layer_heads(self, value: object) -> list[_Head]:
         """Each layer's mapping, units and activation: what the size bounds need."""
         if not isinstance(value, list) or not value:
-            raise self.fail(("layers",), f"expected a non-empty list of layers, got {_kind(value)}")
+            raise self.fail(("layers",), f"expected a non-empty list of layers, got {kind(value)}")
         if len(value) > MAX_LAYERS:
             raise self.fail(("layers",), f"at most {MAX_LAYERS} layers, got {len(value)}")
         heads: list[_Head] = []
@@ -312,6 +262,22 @@ class _Reader:
             act = self.choice(
                 m["activation"], (*path, "activation"), tuple(activations.ACTIVATIONS), "activation"
             )
+            entry = activations.get(act)
+            if "slope" in m and entry.parameter is None:
+                having = [a.name for a in activations.ACTIVATIONS.values() if a.parameter is not None]
+                raise self.fail((*path, "slope"), f"slope applies to {', '.join(having)} only, not to {act}")
+            if entry.coupled and l != len(value) - 1:
+                raise self.fail(
+                    (*path, "activation"),
+                    f"{act} couples the units of a layer into probabilities: it is for the output "
+                    "layer only, not a hidden layer",
+                )
+            if entry.coupled and not 2 <= units <= MAX_COUPLED_UNITS:
+                raise self.fail(
+                    (*path, "units"),
+                    f"{act} needs from 2 to {MAX_COUPLED_UNITS} units (with 1 its output is always 1; "
+                    f"its Jacobian has units x units entries), got {units}",
+                )
             heads.append((path, m, units, act))
         return heads
 
@@ -329,19 +295,32 @@ class _Reader:
                 biases = self.vector(b, (*path, "biases"), units, "biases, one per unit")
             elif b is not None:
                 shared = self.number(b, (*path, "biases"))
-            out.append(Layer(units, act, weights, biases, shared))
+            out.append(Layer(units, act, weights, biases, shared, self.slope(m, path, act)))
             prev = units
         return tuple(out)
 
+    def slope(self, m: dict, path: tuple, act: str) -> sp.Rational | None:
+        entry = activations.get(act)
+        if entry.parameter is None:
+            return None
+        if "slope" not in m:
+            return entry.default
+        value = self.number(m["slope"], (*path, "slope"))
+        if not 0 < value < 1:
+            raise self.fail(
+                (*path, "slope"), f"expected a slope between 0 and 1 (both excluded), got {decimal(value)}"
+            )
+        return value
+
     def matrix(self, value: object, path: tuple, rows: int, cols: int, source: str) -> tuple:
         if not isinstance(value, list):
-            raise self.fail(path, f"expected {rows} rows of {cols} numbers, got {_kind(value)}")
+            raise self.fail(path, f"expected {rows} rows of {cols} numbers, got {kind(value)}")
         if len(value) != rows:
             raise self.fail(path, f"expected {rows} rows (units), got {len(value)}")
         out = []
         for j, row in enumerate(value):
             if not isinstance(row, list):
-                raise self.fail((*path, j), f"expected a row of {cols} numbers, got {_kind(row)}")
+                raise self.fail((*path, j), f"expected a row of {cols} numbers, got {kind(row)}")
             if len(row) != cols:
                 raise self.fail(
                     (*path, j),
@@ -355,22 +334,31 @@ class _Reader:
     ) -> None:
         """``paths``: where each sample's targets are (``targets`` or ``samples[n].targets``)."""
         entry = losses.get(loss)
+        out_act = activations.get(layers[-1].activation)
+        where = ("layers", len(layers) - 1, "activation")
+        if entry.needs is not None and out_act.name != entry.needs:
+            raise self.fail(where, f"loss {loss} needs a {entry.needs} output layer, not {out_act.name}")
         if not entry.unit_interval:
             return
-        out_act = activations.get(layers[-1].activation)
         if out_act.output_range != (0, 1):
             raise self.fail(
-                ("layers", len(layers) - 1, "activation"),
+                where,
                 f"loss {loss} needs outputs in (0, 1): use sigmoid on the output layer, not {out_act.name}",
             )
         for s, path in zip(samples, paths, strict=True):
             for k, t in enumerate(s.targets):
                 if not 0 <= t <= 1:
-                    raise self.fail((*path, k), f"loss {loss} needs targets from 0 to 1, got {_decimal(t)}")
+                    raise self.fail((*path, k), f"loss {loss} needs targets from 0 to 1, got {decimal(t)}")
+            if entry.distribution and sum(s.targets) != 1:
+                raise self.fail(
+                    path,
+                    f"loss {loss} needs targets that sum to 1 (one-hot or probabilities) or a class "
+                    f"index, got a sum of {decimal(sum(s.targets))}",
+                )
 
     def frozen(self, value: object, spec: NetworkSpec) -> tuple[str, ...]:
         if not isinstance(value, list):
-            raise self.fail(("frozen",), f"expected a list of parameter keys, got {_kind(value)}")
+            raise self.fail(("frozen",), f"expected a list of parameter keys, got {kind(value)}")
         from tracer.network import build
 
         keys = {p.key for p in build(spec).params}
@@ -378,38 +366,13 @@ class _Reader:
         for i, item in enumerate(value):
             if not isinstance(item, str) or (item not in keys and item not in ("weights", "biases")):
                 near = ", ".join(sorted(keys)[:6])
-                shown = quoted(item) if isinstance(item, str) else _kind(item)
+                shown = quoted(item) if isinstance(item, str) else kind(item)
                 raise self.fail(
                     ("frozen", i),
                     f"unknown parameter {shown}; use 'weights', 'biases' or keys such as {near}",
                 )
             out.append(item)
         return tuple(out)
-
-
-def _decimal(value: sp.Rational) -> str:
-    """A rational as the user would have written it: 0.1 rather than 1/10."""
-    from tracer.printing import number_text
-
-    return number_text(value, 30)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, (int, float, NumberText)):
-        text = str(value)
-        return f"the number {text if len(text) <= 40 else text[:37] + '...'}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {shown!r}"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 __all__ = ["Layer", "NetworkSpec", "Sample", "load", "parse"]

@@ -1,4 +1,5 @@
-"""Built-in example specs: the networks of the five seed articles, loadable by name."""
+"""Built-in example specs: the networks of the five seed articles and a softmax classifier,
+loadable by name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ NAMES = (
     "xor-231",
     "shallow-341-bce",
     "relu-mean",
+    "softmax-233-ce",
 )
 DEFAULT = NAMES[0]
 

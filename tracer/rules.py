@@ -1,0 +1,108 @@
+"""The "local rules" section of a report: each activation's derivative and the loss's, as
+SymPy derived them, in generic symbols (z, a, y), and how the loss combines the samples.
+
+Format-agnostic like the rest of the context: prose is markup from the language files,
+formulas are LaTeX.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from tracer import activations, losses, softmax
+from tracer.lang import Strings
+from tracer.markup import Markup, Math
+from tracer.network import Network
+from tracer.printing import TracerPrinter, number_latex
+
+
+def context(net: Network, digits: int, t: Strings) -> dict:
+    """``intro``, ``activations`` (line + math each), ``net_line``/``net``, ``loss_line``/``loss``."""
+    generic = TracerPrinter(digits=digits)
+    acts = [_activation(act, generic, t) for act in dict.fromkeys(net.activation(l) for l in _layers(net))]
+    W, x, b = (sp.Symbol(s, real=True) for s in ("W", "x", "b"))
+    zexpr = W * x + b
+    line, math = _loss(net, generic, t)
+    return {
+        "intro": t("rules.intro"),
+        "activations": acts,
+        "net_line": t("rules.net"),
+        "net": r"z = \dots + W \cdot x + \dots + b,\qquad \frac{\partial z}{\partial W} = "
+        + generic.doprint(sp.diff(zexpr, W))
+        + r",\quad \frac{\partial z}{\partial b} = "
+        + generic.doprint(sp.diff(zexpr, b))
+        + r",\quad \frac{\partial z}{\partial x} = "
+        + generic.doprint(sp.diff(zexpr, x)),
+        "loss_line": line,
+        "loss": math,
+    }
+
+
+def _layers(net: Network) -> range:
+    return range(1, net.depth + 1)
+
+
+def _activation(act: activations.Activation, generic: TracerPrinter, t: Strings) -> dict:
+    """One activation's rule: f(z), then ∂a/∂z as sympy.diff gave it and its other forms."""
+    name = act.name
+    description = Markup(t.maybe(f"activations.{name}", act.description))
+    if act.coupled:
+        return {
+            "line": t("rules.activation_coupled", name=name, description=description),
+            "math": softmax.rule_latex(generic.digits),
+        }
+    rule = activations.layer_rule(act)
+    z = activations.Z
+    shown = act.shown(z)
+    line = r"a = z" if name == "linear" else rf"{act.latex}(z) = {generic.doprint(shown)}"
+    deriv = [generic.doprint(sp.Derivative(shown, z)), generic.doprint(rule.dz)]
+    for other in (rule.named, rule.da):
+        if other is not None:
+            deriv.append(generic.doprint(other))
+    text = r"\frac{\partial a}{\partial z} = " + " = ".join(dict.fromkeys(deriv))
+    if act.setting is not None:  # leaky_relu: the slope this layer uses
+        value = Math(rf"\alpha = {number_latex(act.setting, generic.digits)}")
+        line_text = t("rules.activation_slope", name=name, description=description, slope=value)
+    else:
+        key = "rules.activation_in_a" if rule.da is not None else "rules.activation"
+        line_text = t(key, name=name, description=description)
+    return {"line": line_text, "math": line + r",\qquad " + text}
+
+
+def _loss(net: Network, generic: TracerPrinter, t: Strings) -> tuple[str, str]:
+    """The loss line (with the reduction) and its math (with softmax's collapse, if any)."""
+    loss_rule = losses.rule(net.loss.name)
+    scale = net.loss_scale
+    term = generic.doprint(loss_rule.loss.term)
+    prefix = "" if scale == 1 else generic.doprint(scale) + r" \cdot "
+    total = rf"{prefix}\sum_{{n,k}} {term}" if net.batch else rf"{prefix}\sum_{{k}} {term}"
+    description = Markup(t.maybe(f"losses.{net.loss.name}", loss_rule.loss.description))
+    line = t("rules.loss_reduced", description=description, reduction=Markup(_reduction(net, t)))
+    da = generic.doprint(loss_rule.da)
+    if prefix and loss_rule.da.could_extract_minus_sign():
+        da = rf"\left({da}\right)"
+    body = total + r",\qquad \frac{\partial L}{\partial a} = " + prefix + da
+    rows = softmax.collapse_rows(net.loss.name, scale, generic.digits) if _softmax_output(net) else []
+    if not rows:
+        return line, "L = " + body
+    line += " " + t("rules.softmax_collapse")
+    return line, "\\begin{aligned}\n" + f"L &= {body} \\\\[6pt]\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _softmax_output(net: Network) -> bool:
+    return net.activation(net.depth).coupled
+
+
+def _reduction(net: Network, t: Strings) -> str:
+    """How the terms are combined: summed, or averaged over N·K terms or N samples."""
+    loss = net.loss
+    if net.reduction == "sum":
+        text = t("rules.reduction_sum")
+    elif loss.per_sample:
+        text = t("rules.reduction_mean_samples", count=net.n_samples)
+    else:
+        count = Math(rf"N \cdot K = {net.n_samples} \cdot {net.sizes[-1]} = {net.n_samples * net.sizes[-1]}")
+        text = t("rules.reduction_mean_terms", count=count)
+    if net.reduction != loss.reduction:
+        text += " " + t("rules.reduction_set", default=loss.reduction)
+    return text

@@ -1,0 +1,72 @@
+"""The training part of a report: the loss curve, checkpoints, and where training ended."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from tracer import evaluate, fastpath
+from tracer.blocks import Printers
+from tracer.lang import Strings
+from tracer.markup import Math
+from tracer.printing import number_latex, number_text
+from tracer.trace import Trace, checkpoints
+
+
+def final_values(trace: Trace) -> dict[str, sp.Expr | float]:
+    """Every value of a forward pass at the parameters after the last update."""
+    last = trace.iterations[-1]
+    net = trace.network
+    if last.exact:
+        return evaluate.forward(net, dict(last.updated), backward=False)
+    fast = fastpath.compile_network(net)
+    assert fast is not None  # a run took the fast path, so the network compiles
+    theta = fast.theta(last.updated)
+    state = fast.state(theta)
+    return dict(fastpath.Values(fast, theta, state.loss, theta))
+
+
+def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int) -> dict | None:
+    """None for a single iteration; else the curve, the checkpoint table and the end state."""
+    its = trace.iterations
+    if len(its) == 1:
+        return None
+    net = trace.network
+    end = final_values(trace)
+    outputs = []
+    for n in net.samples():
+        keys = [net.a(net.depth, k, n) for k in range(1, net.sizes[-1] + 1)]
+        targets = [net.y(k, n) for k in range(1, net.sizes[-1] + 1)]
+        outputs.append(
+            {
+                "index": n,
+                "outputs": ", ".join(f"${m.name(k)} \\approx {number_latex(end[k], digits)}$" for k in keys),
+                "targets": ", ".join(f"${m.name(k)} = {number_latex(m.values[k], digits)}$" for k in targets),
+            }
+        )
+    last = its[-1].updated
+    params = [
+        {
+            "name": m.name(p.key),
+            "value": {"text": number_text(last[p.key], digits), "latex": number_latex(last[p.key], digits)},
+        }
+        for p in net.params
+    ]
+    fast = sum(1 for it in its if not it.exact)
+    return {
+        "count": len(its),
+        "curve": [float(it.loss) for it in its] + [float(trace.final_loss)],
+        "rows": [{"index": k, "loss": _num(its[k - 1].loss, digits)} for k in checkpoints(len(its))],
+        "final": t(
+            "training_final",
+            count=len(its),
+            loss=Math(f"L \\approx {number_latex(trace.final_loss, digits)}"),
+            first=Math(f"L \\approx {number_latex(its[0].loss, digits)}"),
+        ),
+        "outputs": outputs,
+        "params": params,
+        "fast_note": t("training_fast", exact=exact_until, count=fast) if fast else None,
+    }
+
+
+def _num(value: object, digits: int) -> dict:
+    return {"text": number_text(value, digits), "latex": number_latex(value, digits)}
