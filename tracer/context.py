@@ -10,7 +10,7 @@ import re
 
 import sympy as sp
 
-from tracer import __version__, training
+from tracer import __version__, reading, training
 from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
 from tracer.derive import Step
 from tracer.evaluate import forward
@@ -214,11 +214,28 @@ def _network(trace: Trace, m: Printers, t: Strings) -> dict:
             ),
             (t("network.samples"), str(net.n_samples)),
             (t("network.parameters"), parameters),
+            *_init_fact(trace, t),
         ],
         "notation_line": _notation_line(net, names, t),
         "layers": layers,
         "head": [t("network.sample"), t("network.inputs_head"), t("network.targets_head")],
     }
+
+
+def _init_fact(trace: Trace, t: Strings) -> list[tuple[str, str]]:
+    """How the weights the spec left out were drawn (nothing when it gave them all)."""
+    init = trace.spec.init
+    if init is None or not trace.spec.drawn:
+        return []
+    how = t(
+        f"init_methods.{init.method}",
+        low=reading.decimal(init.low),
+        high=reading.decimal(init.high),
+        std=reading.decimal(init.std),
+    )
+    layers = ", ".join(str(l) for l in trace.spec.drawn)
+    value = t("network.init_value", how=Markup(how), seed=init.seed, decimals=init.decimals, layers=layers)
+    return [(t("network.init"), value)]
 
 
 def _notation_line(net, names: Notation, t: Strings) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracer import activations, losses
+from tracer import activations, initial, losses
 from tracer.spec import (
     LAYER_KEYS,
     MAX_ITERATIONS,
@@ -34,7 +34,7 @@ def schema() -> dict:
     layer = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["units", "activation", "weights"],
+        "required": ["units", "activation"],
         "properties": {
             "units": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
             "activation": {
@@ -46,7 +46,8 @@ def schema() -> dict:
                 "$ref": "#/$defs/number",
             },
             "weights": {
-                "description": "weights[j][i]: from unit i of the previous layer into unit j.",
+                "description": "weights[j][i]: from unit i of the previous layer into unit j. "
+                "May be left out when init: says how to draw them.",
                 "type": "array",
                 "minItems": 1,
                 "items": {"$ref": "#/$defs/vector"},
@@ -86,8 +87,24 @@ def schema() -> dict:
             "type": "array",
             "items": {"type": "string"},
         },
+        "init": {
+            "description": "How to draw the weights of layers that give none: reproducible from the seed, "
+            "rounded to `decimals` places and then exact.",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["method"],
+            "properties": {
+                "method": {"enum": list(initial.METHODS)},
+                "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+                "low": {"description": "uniform only (default -1)", "$ref": "#/$defs/number"},
+                "high": {"description": "uniform only (default 1)", "$ref": "#/$defs/number"},
+                "std": {"description": "normal only (default 1)", "$ref": "#/$defs/number"},
+                "decimals": {"type": "integer", "minimum": 0, "maximum": 8},
+            },
+        },
     }
     assert tuple(top) == TOP_KEYS
+    assert tuple(top["init"]["properties"]) == initial.KEYS
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "tracer network spec",

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import sympy as sp
 
-from tracer import activations, limits, losses
+from tracer import activations, initial, limits, losses
 from tracer.errors import TracerError
+from tracer.initial import Init
 from tracer.limits import (
     MAX_DESCRIPTION_CHARS,
     MAX_ITERATIONS,
@@ -38,6 +39,7 @@ TOP_KEYS = (
     "learning_rate",
     "iterations",
     "frozen",
+    "init",
 )
 LAYER_KEYS = ("units", "activation", "slope", "weights", "biases")
 SAMPLE_KEYS = ("inputs", "targets")
@@ -75,6 +77,8 @@ class NetworkSpec:
     iterations: int
     frozen: tuple[str, ...]
     reduction: str | None = None  # mean | sum; None: the loss's own (parse always sets it)
+    init: Init | None = None  # how weights missing from the spec were drawn
+    drawn: tuple[int, ...] = ()  # the layers (1-based) whose weights were drawn
 
     @property
     def n_inputs(self) -> int:
@@ -137,7 +141,8 @@ class _Reader(Reader):
         read = [
             (self.numbers(x, xp), self.numbers(t, tp) if isinstance(t, list) else t) for xp, x, tp, t in raw
         ]
-        layers = self.layers(heads, len(read[0][0]))
+        init = self.init(top.get("init")) if "init" in top else None
+        layers, drawn = self.layers(heads, len(read[0][0]), init)
         lists = [t for _, t in read if not isinstance(t, int)]
         n_out = len(lists[0]) if lists else layers[-1].units
         if layers[-1].units != n_out:
@@ -168,6 +173,8 @@ class _Reader(Reader):
             iterations=iterations,
             frozen=(),
             reduction=reduction,
+            init=init,
+            drawn=drawn,
         )
         frozen = self.frozen(top.get("frozen", []), spec)
         return NetworkSpec(**{**spec.__dict__, "frozen": frozen})
@@ -281,14 +288,26 @@ class _Reader(Reader):
             heads.append((path, m, units, act))
         return heads
 
-    def layers(self, heads: list[_Head], n_in: int) -> tuple[Layer, ...]:
+    def init(self, value: object) -> Init:
+        """``init:``: how to draw the weights a layer does not give."""
+        return initial.read(self, value)
+
+    def layers(
+        self, heads: list[_Head], n_in: int, init: Init | None = None
+    ) -> tuple[tuple[Layer, ...], tuple[int, ...]]:
+        sizes = (n_in, *(units for _, _, units, _ in heads))
+        missing = tuple(l for l, (_, m, _, _) in enumerate(heads, 1) if "weights" not in m)
+        drawn = initial.draw(init, sizes, missing) if init is not None and missing else {}
         out: list[Layer] = []
         prev = n_in
         for l, (path, m, units, act) in enumerate(heads):
-            if "weights" not in m:
-                raise self.fail(path, "missing required key 'weights'")
+            if "weights" not in m and init is None:
+                raise self.fail(path, "missing required key 'weights' (or give init: to draw them)")
             source = "input" if l == 0 else "unit of the previous layer"
-            weights = self.matrix(m["weights"], (*path, "weights"), units, prev, source)
+            if "weights" in m:
+                weights = self.matrix(m["weights"], (*path, "weights"), units, prev, source)
+            else:
+                weights = drawn[l + 1]
             biases, shared = None, None
             b = m.get("biases")
             if isinstance(b, list):
@@ -297,7 +316,7 @@ class _Reader(Reader):
                 shared = self.number(b, (*path, "biases"))
             out.append(Layer(units, act, weights, biases, shared, self.slope(m, path, act)))
             prev = units
-        return tuple(out)
+        return tuple(out), missing if init is not None else ()
 
     def slope(self, m: dict, path: tuple, act: str) -> sp.Rational | None:
         entry = activations.get(act)
