@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -14,6 +15,7 @@ from tests.latex import compile_pdf, requires_latex
 from tracer import examples
 from tracer.cli import main
 from tracer.plots import loss_curve_svg
+from tracer.progress import Bar
 from tracer.render import render
 from tracer.spec import load
 from tracer.trace import checkpoints, trace
@@ -210,3 +212,21 @@ def test_fast_path_survives_saturated_units() -> None:
     fast = trace(spec, check=False)
     assert all(float(it.loss) == float(it.loss) for it in fast.iterations)  # no NaN
     assert float(fast.iterations[-1].values["a1[1]"]) == pytest.approx(800.0)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_silence_elsewhere() -> None:
+    spec = _run("xor-231", 3000)
+    terminal, pipe = _Terminal(), io.StringIO()
+    trace(spec, check=False, progress=Bar("training", terminal))
+    trace(spec, check=False, progress=Bar("training", pipe))
+    assert pipe.getvalue() == ""
+    shown = terminal.getvalue()
+    assert shown.startswith("\rtraining [") and shown.endswith("100% 3000/3000\n")
+    short = _Terminal()
+    trace(_run("xor-231", 50), check=False, progress=Bar("training", short))
+    assert short.getvalue() == ""  # a short run draws no bar

@@ -202,7 +202,12 @@ def _report(args: argparse.Namespace) -> int:
     total = args.iterations or spec.iterations
     if args.detail[-1] > total:
         raise TracerError(f"--detail {args.detail[-1]} is beyond the last iteration ({total})", "--detail")
-    result = trace(spec, check=not args.no_check, detail=args.detail, iterations=args.iterations)
+    from tracer.progress import Bar
+
+    bar = Bar("training")
+    result = trace(
+        spec, check=not args.no_check, detail=args.detail, iterations=args.iterations, progress=bar
+    )
     try:
         text = render(result, options)
     except jinja2.TemplateError as err:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -57,13 +57,18 @@ class Trace:
 
 
 def trace(
-    spec: NetworkSpec, check: bool = True, detail: tuple[int, ...] = (1,), iterations: int | None = None
+    spec: NetworkSpec,
+    check: bool = True,
+    detail: tuple[int, ...] = (1,),
+    iterations: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Trace:
     """Derive, evaluate every iteration of ``spec`` and check the gradients.
 
     Iterations up to the last one in ``detail`` are computed exactly (rationals, or 50
     significant digits), so the report can show any of them step by step; the rest take
-    the float64 fast path (:mod:`tracer.fastpath`). ``iterations`` overrides the spec's.
+    the float64 fast path (:mod:`tracer.fastpath`). ``iterations`` overrides the spec's;
+    ``progress(done, total)`` is called after each iteration (the CLI draws a bar with it).
     """
     net = build(spec)
     total = iterations if iterations is not None else spec.iterations
@@ -73,12 +78,14 @@ def trace(
     fast = fastpath.compile_network(net) if total > exact_until else None
     for index in range(1, total + 1):
         if index > exact_until and fast is not None:
-            its += _fast_iterations(fast, params, index, total)
+            its += _fast_iterations(fast, params, index, total, progress)
             break
         values = evaluate.forward(net, params)
         new = evaluate.step(net, params, values)
         its.append(Iteration(index, params, values, new))
         params = new
+        if progress is not None:
+            progress(index, total)
     last = its[-1].updated
     if its[-1].exact:
         final = evaluate.forward(net, dict(last), backward=False)["L"]
@@ -120,7 +127,13 @@ class _Params(Mapping[str, float]):
         return len(self._keys)
 
 
-def _fast_iterations(fast: fastpath.Fast, params: Mapping, first: int, total: int) -> list[Iteration]:
+def _fast_iterations(
+    fast: fastpath.Fast,
+    params: Mapping,
+    first: int,
+    total: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Iteration]:
     keys = tuple(p.key for p in fast.net.params)
     theta = fast.theta(params)
     out = []
@@ -130,4 +143,6 @@ def _fast_iterations(fast: fastpath.Fast, params: Mapping, first: int, total: in
         values = fastpath.Values(fast, theta, state.loss, new)
         out.append(Iteration(index, _Params(keys, theta), values, _Params(keys, new), exact=False))
         theta = new
+        if progress is not None:
+            progress(index, total)
     return out
