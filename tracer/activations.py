@@ -166,8 +166,21 @@ def rule(which: str | Activation) -> Rule:
 
 
 def layer_rule(act: Activation) -> Rule:
-    """The rule of a layer's activation: by name unless a constant was set (one per name)."""
-    return rule(act.name if act.setting is None else act)
+    """The rule of a layer's activation: by name unless a constant was set (one per name) or
+    the activation is the spec's own (a custom formula)."""
+    return rule(act.name if act.setting is None and act.name in ACTIVATIONS else act)
+
+
+def custom(name: str, expr: sp.Expr, text: str) -> Activation:
+    """An activation defined by a spec's formula in z (parsed safely by :mod:`tracer.formula`)."""
+    return Activation(name, latex_name(name), expr, text)  # the description is the formula as written
+
+
+def latex_name(name: str) -> str:
+    """How an activation is written in formulas: the registry's symbol, else its name upright."""
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name].latex
+    return r"\operatorname{" + name.replace("_", r"\_") + "}"
 
 
 @cache

@@ -75,7 +75,8 @@ class Network:
     def activation(self, layer: int) -> activations.Activation:
         """The activation of ``layer`` with its constants set (leaky_relu's slope)."""
         spec = self.spec.layers[layer - 1]
-        return activations.get(spec.activation).bind(spec.slope)
+        entry = spec.custom if spec.custom is not None else activations.get(spec.activation)
+        return entry.bind(spec.slope)
 
     @cached_property
     def loss(self) -> losses.Loss:

@@ -71,9 +71,9 @@ class TracerPrinter(LatexPrinter):
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         name = type(expr).__name__
-        if name.startswith("act_") and name[4:] in activations.ACTIVATIONS:  # σ(z), ReLU(z), …
+        if name.startswith("act_"):  # σ(z), ReLU(z), a spec's own activation …
             args = ", ".join(self._print(a) for a in expr.args)
-            text = rf"{activations.ACTIVATIONS[name[4:]].latex}\left({args}\right)"
+            text = rf"{activations.latex_name(name[4:])}\left({args}\right)"
             return f"{text}^{{{exp}}}" if exp else text
         return super()._print_Function(expr, exp)
 

@@ -45,7 +45,10 @@ def _layers(net: Network) -> range:
 def _activation(act: activations.Activation, generic: TracerPrinter, t: Strings) -> dict:
     """One activation's rule: f(z), then ∂a/∂z as sympy.diff gave it and its other forms."""
     name = act.name
-    description = Markup(t.maybe(f"activations.{name}", act.description))
+    if name in activations.ACTIVATIONS:
+        description = Markup(t.maybe(f"activations.{name}", act.description))
+    else:  # the spec's own formula, shown as written
+        description = Markup(t("custom_activation", formula=act.description))
     if act.coupled:
         return {
             "line": t("rules.activation_coupled", name=name, description=description),

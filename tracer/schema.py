@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracer import activations, initial, losses
+from tracer import activations, formula, initial, losses
 from tracer.spec import (
     LAYER_KEYS,
     MAX_ITERATIONS,
@@ -38,8 +38,11 @@ def schema() -> dict:
         "properties": {
             "units": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
             "activation": {
-                "description": "softmax: output layer only, 2 to 100 units.",
-                "enum": list(activations.ACTIVATIONS),
+                "description": "softmax: output layer only, 2 to 100 units; or a name from activations:.",
+                "anyOf": [
+                    {"enum": list(activations.ACTIVATIONS)},
+                    {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,19}$"},
+                ],
             },
             "slope": {
                 "description": "leaky_relu only: the slope for z <= 0, between 0 and 1 (default 0.01).",
@@ -102,6 +105,14 @@ def schema() -> dict:
                 "decimals": {"type": "integer", "minimum": 0, "maximum": 8},
             },
         },
+    }
+    top["activations"] = {
+        "description": "Your own activations: name -> formula in z, e.g. softsign: 'z / (1 + abs(z))'. "
+        "Numbers, z, e, pi, + - * / ** and the functions "
+        + ", ".join(sorted(set(formula.FUNCTIONS)))
+        + "; SymPy derives the derivative.",
+        "type": "object",
+        "additionalProperties": {"type": "string", "maxLength": formula.MAX_CHARS},
     }
     assert tuple(top) == TOP_KEYS
     assert tuple(top["init"]["properties"]) == initial.KEYS

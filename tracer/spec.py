@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from tracer import activations, initial, limits, losses
+from tracer import activations, formula, initial, limits, losses
 from tracer.errors import TracerError
 from tracer.initial import Init
 from tracer.limits import (
@@ -40,6 +40,7 @@ TOP_KEYS = (
     "iterations",
     "frozen",
     "init",
+    "activations",
 )
 LAYER_KEYS = ("units", "activation", "slope", "weights", "biases")
 SAMPLE_KEYS = ("inputs", "targets")
@@ -57,6 +58,7 @@ class Layer:
     biases: tuple[sp.Rational, ...] | None  # one per unit, or None
     shared_bias: sp.Rational | None  # one bias shared by every unit of the layer
     slope: sp.Rational | None = None  # leaky_relu's slope (its default when not given)
+    custom: activations.Activation | None = None  # the spec's own activation (activations:)
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class _Reader(Reader):
                 raise self.fail((), f"missing required key {required!r}")
         # Shapes first, numbers after: the size bounds are checked before anything large is built.
         raw = self.sample_shapes(top)
+        self.customs = formula.read_customs(self, top["activations"]) if "activations" in top else {}
         heads = self.layer_heads(top["layers"])
         iterations = self.integer(top.get("iterations", 1), ("iterations",), 1, MAX_ITERATIONS)
         self.check_size(top, raw, heads, iterations)
@@ -267,9 +270,12 @@ class _Reader(Reader):
                     raise self.fail(path, f"missing required key {k!r}")
             units = self.integer(m["units"], (*path, "units"), 1, MAX_UNITS)
             act = self.choice(
-                m["activation"], (*path, "activation"), tuple(activations.ACTIVATIONS), "activation"
+                m["activation"],
+                (*path, "activation"),
+                (*activations.ACTIVATIONS, *self.customs),
+                "activation",
             )
-            entry = activations.get(act)
+            entry = self.entry(act)
             if "slope" in m and entry.parameter is None:
                 having = [a.name for a in activations.ACTIVATIONS.values() if a.parameter is not None]
                 raise self.fail((*path, "slope"), f"slope applies to {', '.join(having)} only, not to {act}")
@@ -314,12 +320,16 @@ class _Reader(Reader):
                 biases = self.vector(b, (*path, "biases"), units, "biases, one per unit")
             elif b is not None:
                 shared = self.number(b, (*path, "biases"))
-            out.append(Layer(units, act, weights, biases, shared, self.slope(m, path, act)))
+            custom = self.customs.get(act)
+            out.append(Layer(units, act, weights, biases, shared, self.slope(m, path, act), custom))
             prev = units
         return tuple(out), missing if init is not None else ()
 
+    def entry(self, act: str) -> activations.Activation:
+        return self.customs[act] if act in self.customs else activations.get(act)
+
     def slope(self, m: dict, path: tuple, act: str) -> sp.Rational | None:
-        entry = activations.get(act)
+        entry = self.entry(act)
         if entry.parameter is None:
             return None
         if "slope" not in m:
@@ -353,7 +363,7 @@ class _Reader(Reader):
     ) -> None:
         """``paths``: where each sample's targets are (``targets`` or ``samples[n].targets``)."""
         entry = losses.get(loss)
-        out_act = activations.get(layers[-1].activation)
+        out_act = self.entry(layers[-1].activation)
         where = ("layers", len(layers) - 1, "activation")
         if entry.needs is not None and out_act.name != entry.needs:
             raise self.fail(where, f"loss {loss} needs a {entry.needs} output layer, not {out_act.name}")
