@@ -94,6 +94,13 @@ class Shape:
     samples: int = 1
     iterations: int = 1
 
+    @classmethod
+    def declared(cls, inputs: int, layers: list[tuple[int, object]], samples: int, iterations: int) -> Shape:
+        """From a spec's inputs and its layers' (units, biases as written): a list of biases is
+        one per unit, one number is a shared bias, none is no bias."""
+        biases = tuple(units if isinstance(b, list) else 0 if b is None else 1 for units, b in layers)
+        return cls((inputs, *(units for units, _ in layers)), biases, samples, iterations)
+
     @property
     def parameters(self) -> int:
         return sum(a * b for a, b in zip(self.sizes, self.sizes[1:], strict=False)) + sum(self.biases)

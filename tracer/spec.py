@@ -184,16 +184,8 @@ class _Reader(Reader):
 
     def check_size(self, top: dict, raw: list[_RawSample], heads: list[_Head], iterations: int) -> None:
         """Refuse a network too large for :mod:`tracer.limits`, from its declared shapes alone."""
-        biases = []
-        for _, m, units, _ in heads:
-            b = m.get("biases")
-            biases.append(units if isinstance(b, list) else 0 if b is None else 1)
-        shape = limits.Shape(
-            sizes=(len(raw[0][1]), *(units for _, _, units, _ in heads)),
-            biases=tuple(biases),
-            samples=len(raw),
-            iterations=iterations,
-        )
+        layers = [(units, m.get("biases")) for _, m, units, _ in heads]
+        shape = limits.Shape.declared(len(raw[0][1]), layers, len(raw), iterations)
         refused = limits.refusal(shape, self.force, tuple(top))
         if refused is not None:
             path = (refused.key,)
