@@ -17,9 +17,9 @@ from tracer.evaluate import forward
 from tracer.lang import Strings
 from tracer.markup import Markup, Math
 from tracer.notation import Notation, partial
-from tracer.precision import carried_values, exact_values
-from tracer.printing import number_latex, number_text, rounded
-from tracer.trace import Iteration, Trace, checkpoints
+from tracer.precision import carried_values, exact_values, written_down
+from tracer.printing import number_latex, number_pair, number_text
+from tracer.trace import Iteration, Trace
 
 
 def build(
@@ -36,6 +36,7 @@ def build(
     chosen = [k for k in sorted(set(detail)) if 1 <= k <= len(trace.iterations)] or [1]
     details = [_iteration(trace, trace.iterations[k - 1], names, t, digits, exact, carry) for k in chosen]
     m = Printers(trace.first.values, digits, names)
+    run = training.context(trace, m, t, digits, chosen[-1])
     sections = {"network": 1, "rules": 2}
     if len(details) == 1:
         sections.update(forward=3, backward=4, update=5, summary=6, training=7)
@@ -58,8 +59,8 @@ def build(
         "rules": _rules(trace, m, t),
         "details": details,
         **details[0],  # the first detailed iteration also at the top level
-        "history": _history(trace, digits),
-        "training": training.context(trace, m, t, digits, chosen[-1]),
+        "training": run,
+        "history": run["rows"] if run else [],  # the checkpoint rows, as in training.rows
         "check": _check(trace, t),
     }
 
@@ -147,7 +148,7 @@ def _carried_loss_after(trace: Trace, values: dict[str, sp.Expr], digits: int) -
     net = trace.network
     params = {p.key: values.get(p.key + "+", values[p.key]) for p in net.params}
     loss = forward(net, params, backward=False)["L"]
-    return sp.Rational(str(rounded(loss, digits)[0]))
+    return written_down(loss, digits)
 
 
 def _inactive_notes(net, m: Printers, l: int, n: int, t: Strings) -> list[str]:
@@ -293,16 +294,12 @@ def _summary(trace: Trace, first: Iteration, m: Printers) -> list[dict]:
             {
                 "name": m.name(p.key),
                 "key": p.key,
-                "before": _num(first.params[p.key], m.digits),
-                "gradient": _num(m.values[g], m.digits) if p.trainable else None,
-                "after": _num(after, m.digits),
+                "before": number_pair(first.params[p.key], m.digits),
+                "gradient": number_pair(m.values[g], m.digits) if p.trainable else None,
+                "after": number_pair(after, m.digits),
             }
         )
     return rows
-
-
-def _num(value: sp.Expr, digits: int) -> dict:
-    return {"text": number_text(value, digits), "latex": number_latex(value, digits)}
 
 
 def _change(before: sp.Expr, after: sp.Expr, digits: int, t: Strings) -> str:
@@ -310,13 +307,6 @@ def _change(before: sp.Expr, after: sp.Expr, digits: int, t: Strings) -> str:
     if diff == 0:
         return t("change_none")
     return t("change_down" if diff < 0 else "change_up", amount=number_text(abs(diff), digits))
-
-
-def _history(trace: Trace, digits: int) -> list[dict]:
-    its = trace.iterations
-    if len(its) == 1:
-        return []
-    return [{"index": k, "loss": _num(its[k - 1].loss, digits)} for k in checkpoints(len(its))]
 
 
 def _check(trace: Trace, t: Strings) -> dict:

@@ -57,6 +57,12 @@ class Carried:
     full: dict[str, sp.Expr]  # the full-precision value where the written-down one differs
 
 
+def written_down(value: sp.Expr, digits: int) -> sp.Rational:
+    """``value`` as a student writes it: rounded to ``digits`` significant digits, then exact."""
+    fraction = Fraction(rounded(value, digits)[0])
+    return sp.Rational(fraction.numerator, fraction.denominator)
+
+
 def carried_values(steps: tuple[Step, ...], values: dict[str, sp.Expr], digits: int) -> Carried:
     """Recompute every step from the rounded values before it, rounding each result."""
     out: dict[str, sp.Expr] = dict(_given(values, steps))
@@ -68,8 +74,7 @@ def carried_values(steps: tuple[Step, ...], values: dict[str, sp.Expr], digits: 
         if not value.is_Rational:
             value = value.evalf(DPS)
         shown, exact = rounded(value, digits)
-        fraction = Fraction(shown)
-        written = sp.Rational(fraction.numerator, fraction.denominator)
+        written = written_down(value, digits)
         if not exact:
             approximate.add(s.key)
         out[s.key] = written

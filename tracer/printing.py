@@ -173,3 +173,8 @@ def number_latex(value: object, digits: int = DEFAULT_DIGITS, bracket: bool = Fa
     if bracket and (text.startswith("-") or exponent is not None):
         return rf"\left({text}\right)"
     return text
+
+
+def number_pair(value: object, digits: int = DEFAULT_DIGITS) -> dict[str, str]:
+    """Both forms of a number for a table cell: ``{"text": …, "latex": …}`` (the format picks)."""
+    return {"text": number_text(value, digits), "latex": number_latex(value, digits)}

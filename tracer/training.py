@@ -8,7 +8,7 @@ from tracer import evaluate, fastpath
 from tracer.blocks import Printers
 from tracer.lang import Strings
 from tracer.markup import Math
-from tracer.printing import number_latex, number_text
+from tracer.printing import number_latex, number_pair
 from tracer.trace import Trace, checkpoints
 
 
@@ -47,7 +47,7 @@ def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int
     params = [
         {
             "name": m.name(p.key),
-            "value": {"text": number_text(last[p.key], digits), "latex": number_latex(last[p.key], digits)},
+            "value": number_pair(last[p.key], digits),
         }
         for p in net.params
     ]
@@ -55,7 +55,7 @@ def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int
     return {
         "count": len(its),
         "curve": [float(it.loss) for it in its] + [float(trace.final_loss)],
-        "rows": [{"index": k, "loss": _num(its[k - 1].loss, digits)} for k in checkpoints(len(its))],
+        "rows": [{"index": k, "loss": number_pair(its[k - 1].loss, digits)} for k in checkpoints(len(its))],
         "final": t(
             "training_final",
             count=len(its),
@@ -66,7 +66,3 @@ def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int
         "params": params,
         "fast_note": t("training_fast", exact=exact_until, count=fast) if fast else None,
     }
-
-
-def _num(value: object, digits: int) -> dict:
-    return {"text": number_text(value, digits), "latex": number_latex(value, digits)}
