@@ -1,0 +1,63 @@
+"""The command line: ``tracer report | examples | schema``, one module per subcommand.
+
+All file I/O lives in this package. Each subcommand module has ``register(sub)``, which
+adds its parser and sets ``run``; ``run(args)`` returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tracer import __version__
+from tracer.cli import info, report
+from tracer.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Parser
+from tracer.errors import TracerError
+from tracer.formats import FORMATS
+
+__all__ = ["FORMATS", "build_parser", "main"]
+
+COMMANDS = (report, info)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="tracer",
+        description="Backpropagation, step by step: every forward, backward and update step "
+        "of a small neural network, derived by SymPy.",
+    )
+    parser.add_argument("--version", action="version", version=f"tracer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except TracerError as exc:
+        print(f"tracer: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("tracer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one line, no traceback unless asked for
+        if os.environ.get("TRACER_DEBUG"):
+            raise
+        print(
+            f"tracer: internal error ({type(exc).__name__}: {exc}); "
+            "set TRACER_DEBUG=1 for the traceback and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

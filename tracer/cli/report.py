@@ -1,0 +1,164 @@
+"""``tracer report``: the step-by-step report of one spec or built-in example."""
+
+from __future__ import annotations
+
+import argparse
+import traceback
+from pathlib import Path
+
+import jinja2
+
+from tracer import examples
+from tracer.cli.common import EXIT_OK, check_output, detail, digits, emit, format_of, iterations
+from tracer.errors import TracerError
+from tracer.formats import FORMATS
+from tracer.lang import LANGUAGES
+from tracer.limits import LimitError
+from tracer.notation import NOTATIONS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser(
+        "report",
+        help="derive and explain one network (the default example if no SPEC)",
+        description="Write the step-by-step report of a spec file or built-in example.",
+    )
+    report.add_argument(
+        "spec",
+        nargs="?",
+        default=examples.DEFAULT,
+        metavar="SPEC|EXAMPLE",
+        help=f"a YAML/JSON spec file or a built-in example name (default: {examples.DEFAULT})",
+    )
+    report.add_argument(
+        "-f",
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format: Markdown, LaTeX, HTML report or JSON trace "
+        "(default: from the -o file's extension, else md)",
+    )
+    report.add_argument(
+        "-o", "--output", metavar="PATH", help="write to PATH instead of stdout (its folder must exist)"
+    )
+    report.add_argument(
+        "--digits",
+        type=digits,
+        default=8,
+        metavar="N",
+        help="significant digits shown (1-50, default 8; computation is exact or 50 digits)",
+    )
+    report.add_argument(
+        "--notation",
+        choices=NOTATIONS,
+        default=None,
+        help="names of the quantities: layer (W^[l]_ji), node (w_53, nodes numbered through the "
+        "network) or flat (w1, w2, …, net_h1/out_h1); default: the spec's own, else layer",
+    )
+    report.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="language of the report's prose (default: en)"
+    )
+    report.add_argument(
+        "--exact",
+        action="store_true",
+        help="also show exact values (fractions, e^…) where they are short",
+    )
+    report.add_argument(
+        "--carry-rounded",
+        action="store_true",
+        help="compute every step from the rounded values before it, as on paper; "
+        "notes say where that changes a digit",
+    )
+    report.add_argument(
+        "--fragment",
+        action="store_true",
+        help="the body only (no preamble, no <html>, no level-1 title), to embed in a larger page",
+    )
+    report.add_argument(
+        "-t",
+        "--templates",
+        metavar="DIR",
+        help="a folder of templates searched before the built-in ones (see templates/README.md)",
+    )
+    report.add_argument(
+        "--iterations",
+        type=iterations,
+        metavar="N",
+        help="gradient-descent iterations (overrides the spec's iterations)",
+    )
+    report.add_argument(
+        "--detail",
+        type=detail,
+        default=(1,),
+        metavar="K[,K…]",
+        help="iterations shown step by step, e.g. 1,2,10 (default 1); the others are summarised",
+    )
+    report.add_argument(
+        "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
+    )
+    report.add_argument(
+        "--force",
+        action="store_true",
+        help="go beyond the soft size limits (report length, training time); never the hard ones",
+    )
+    report.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracer.render import Options, render
+    from tracer.spec import load
+    from tracer.trace import trace
+
+    target = check_output(args.output)
+    fmt = args.format or format_of(args.output)
+    if args.templates is not None and not Path(args.templates).is_dir():
+        raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
+    try:
+        spec = load(args.spec, force=args.force)
+    except LimitError as err:
+        if err.soft:
+            raise LimitError(f"{err.problem} (--force goes beyond it)", err.where, err.line) from None
+        raise
+    options = Options(
+        fmt=fmt,
+        notation=args.notation,
+        lang=args.lang,
+        digits=args.digits,
+        exact=args.exact,
+        carry_rounded=args.carry_rounded,
+        fragment=args.fragment,
+        template_dir=args.templates,
+        detail=args.detail,
+    )
+    total = args.iterations or spec.iterations
+    if args.detail[-1] > total:
+        raise TracerError(f"--detail {args.detail[-1]} is beyond the last iteration ({total})", "--detail")
+    from tracer.progress import Bar
+
+    bar = Bar("training")
+    result = trace(
+        spec, check=not args.no_check, detail=args.detail, iterations=args.iterations, progress=bar
+    )
+    try:
+        text = render(result, options)
+    except jinja2.TemplateError as err:
+        raise TracerError(_template_problem(err), "template") from None
+    except RecursionError:
+        raise TracerError(
+            f"a template extends itself: default/report.{fmt}.jinja2 in {args.templates} replaces the "
+            f'shipped one; extend "builtin/default/report.{fmt}.jinja2" instead',
+            "template",
+        ) from None
+    emit(text, target)
+    return EXIT_OK
+
+
+def _template_problem(err: Exception) -> str:
+    where = ""
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        where = f" ({err.filename or err.name}, line {err.lineno})"
+    else:  # Jinja2 rewrites the traceback so that its frames name the template file and line
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".jinja2")]
+        if frames:
+            where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
+    return f"{type(err).__name__}: {err}{where}".replace("\n", " ")
