@@ -43,9 +43,14 @@ def _number(value: object) -> sp.Expr:
     return value if value.is_Rational or value.is_Float else value.evalf(DPS)
 
 
-def forward(net: Network, params: Values, backward: bool = True) -> Values:
-    """Every quantity of one iteration: per-sample z, a, loss, ∂L/∂a, δ and gradients."""
-    v: Values = dict(params)
+def forward(net: Network, params: Values, backward: bool = True, into: Values | None = None) -> Values:
+    """Every quantity of one iteration: per-sample z, a, loss, ∂L/∂a, δ and gradients.
+
+    ``into`` is the mapping to fill (default a new dict): :mod:`tracer.recompute` passes one
+    that replaces each computed value by a student's answer, to follow their numbers.
+    """
+    v: Values = into if into is not None else {}
+    v.update(params)
     v["eta"] = net.spec.learning_rate
     loss_rule = losses.rule(net.loss.name)
     scale = net.loss_scale
@@ -65,7 +70,7 @@ def forward(net: Network, params: Values, backward: bool = True) -> Values:
                 if u.bias is not None:
                     z += params[u.bias]
                 v[net.z(u.layer, u.index, n)] = z
-                zs.append(z)
+                zs.append(v[net.z(u.layer, u.index, n)])  # read back: ``into`` may replace it
             outs = softmax.outputs(zs, DPS) if rule is None else [_apply(act, rule.f, z) for z in zs]
             for u, a in zip(layer, outs, strict=True):
                 ak = net.a(u.layer, u.index, n)
@@ -77,6 +82,7 @@ def forward(net: Network, params: Values, backward: bool = True) -> Values:
         share = scale * share
         if net.batch:
             v[net.loss_key(n)] = share
+            share = v[net.loss_key(n)]
         total += share
         if backward:
             _backward(net, v, n)

@@ -26,7 +26,8 @@ class Format:
     # -- text
     def esc(self, text: str) -> str:
         text = re.sub(r"([\\`*_\[\]<>#|$~&])", r"\\\1", text)
-        return re.sub(r"^([-+=]|\d+(?=[.)]))", r"\\\1", text)  # no list or heading at a line start
+        text = re.sub(r"^([-+](?=\s|$)|=)", r"\\\1", text)  # no list or heading at a line start
+        return re.sub(r"^(\d{1,9})([.)])(?=\s|$)", r"\1\\\2", text)  # "1." starts a list, "0.5" does not
 
     def prose(self, text: str) -> str:
         """Markup → this format."""

@@ -114,6 +114,22 @@ def schema() -> dict:
         "type": "object",
         "additionalProperties": {"type": "string", "maxLength": formula.MAX_CHARS},
     }
+    top["tolerance"] = {
+        "description": "How `tracer check` judges answers: exactly one of sig_figs, decimals, rel, abs; "
+        "last_digit (default true) lets the last digit judged be off by one; fewer_digits: judge "
+        "(default) or wrong, for answers written with fewer digits than asked.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "sig_figs": {"type": "integer", "minimum": 1, "maximum": 30},
+            "decimals": {"type": "integer", "minimum": 1, "maximum": 30},
+            "rel": {"$ref": "#/$defs/number"},
+            "abs": {"$ref": "#/$defs/number"},
+            "last_digit": {"type": "boolean"},
+            "fewer_digits": {"enum": ["judge", "wrong"]},
+        },
+        "oneOf": [{"required": [rule]} for rule in ("sig_figs", "decimals", "rel", "abs")],
+    }
     assert tuple(top) == TOP_KEYS
     assert tuple(top["init"]["properties"]) == initial.KEYS
     return {

@@ -25,6 +25,8 @@ from tracer.limits import (
 )
 from tracer.reading import Reader, decimal, is_whole, kind
 from tracer.source import Document, quoted, read_file, shown_path
+from tracer.tolerance import Tolerance
+from tracer.tolerance import read as read_tolerance
 
 TOP_KEYS = (
     "title",
@@ -41,6 +43,7 @@ TOP_KEYS = (
     "frozen",
     "init",
     "activations",
+    "tolerance",
 )
 LAYER_KEYS = ("units", "activation", "slope", "weights", "biases")
 SAMPLE_KEYS = ("inputs", "targets")
@@ -81,6 +84,7 @@ class NetworkSpec:
     reduction: str | None = None  # mean | sum; None: the loss's own (parse always sets it)
     init: Init | None = None  # how weights missing from the spec were drawn
     drawn: tuple[int, ...] = ()  # the layers (1-based) whose weights were drawn
+    tolerance: Tolerance | None = None  # how tracer check judges answers (tracer.tolerance)
 
     @property
     def n_inputs(self) -> int:
@@ -178,6 +182,11 @@ class _Reader(Reader):
             reduction=reduction,
             init=init,
             drawn=drawn,
+            tolerance=read_tolerance(
+                top["tolerance"], self.name + ": tolerance", "spec", self.doc.line(("tolerance",))
+            )
+            if "tolerance" in top
+            else None,
         )
         frozen = self.frozen(top.get("frozen", []), spec)
         return NetworkSpec(**{**spec.__dict__, "frozen": frozen})
