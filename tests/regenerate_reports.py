@@ -8,6 +8,7 @@ output without installing anything.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,28 @@ def expected() -> dict[str, str]:
         out[f"{name}.json"] = render(tr, "json")
         for suffix, options in SHOWCASE.get(name, ()):
             out[f"{name}{suffix}"] = render(tr, **options)
+    out.update(homework())
+    return out
+
+
+#: The seed articles' published numbers, marked as homework: answers file → example.
+HOMEWORK = {"seed-000": "sigmoid-222-bias", "seed-003": "sigmoid-222-nobias", "seed-004": "relu-mean"}
+
+
+def homework() -> dict[str, str]:
+    """``tracer check`` feedback on each seed article's numbers (reports/homework/)."""
+    from tracer.cli import main
+
+    out = {}
+    for seed, example in HOMEWORK.items():
+        answers = REPORTS / "homework" / f"{seed}.answers.yaml"
+        for fmt in ("md", "json"):
+            with tempfile.TemporaryDirectory() as tmp:
+                target = Path(tmp) / f"feedback.{fmt}"
+                rc = main(["check", example, str(answers), "-o", str(target)])
+                assert rc in (0, 1), (seed, rc)
+                text = target.read_text(encoding="utf-8")
+            out[f"homework/{seed}.feedback.{fmt}"] = text.replace(str(answers), f"reports/homework/{answers.name}")
     return out
 
 

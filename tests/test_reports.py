@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.latex import compile_pdf, requires_latex
-from tests.regenerate_reports import COMMAND, REPORTS, expected, pdf_text
+from tests.regenerate_reports import COMMAND, HOMEWORK, REPORTS, expected, pdf_text
 
 EXPECTED = expected()
 
@@ -21,8 +21,10 @@ def test_report_is_up_to_date(name: str) -> None:
 
 def test_no_stale_reports() -> None:
     pdfs = {n[: -len(".tex")] + ".pdf" for n in EXPECTED if n.endswith(".tex")}
-    known = set(EXPECTED) | pdfs | {"README.md"}
-    stale = sorted(p.name for p in REPORTS.iterdir() if p.name not in known)
+    inputs = {f"homework/{seed}.answers.yaml" for seed in HOMEWORK}  # written by hand
+    known = set(EXPECTED) | pdfs | inputs | {"README.md"}
+    files = (p.relative_to(REPORTS).as_posix() for p in REPORTS.rglob("*") if p.is_file())
+    stale = sorted(name for name in files if name not in known)
     assert not stale, f"reports/ has files no example generates: {stale}; remove them"
 
 

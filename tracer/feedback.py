@@ -77,20 +77,34 @@ def to_json(marking: Marking, names: Notation | None = None) -> str:
     return json.dumps(to_dict(marking, names), indent=2, ensure_ascii=False) + "\n"
 
 
+class Renderer:
+    """Renders feedback in one format and language; made once for many answers files (the
+    Jinja2 environment, its compiled template and the language strings are reused)."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        if options.fmt != "json":
+            self.strings = lang.Strings(options.lang, _folders(options.template_dir))
+            self.env = make_env(options.template_dir, options.fmt)
+            self.template = self.env.get_template(f"default/check.{options.fmt}.jinja2")
+
+    def __call__(self, marking: Marking) -> str:
+        options = self.options
+        names = notation_of(marking.trace, options.notation or marking.answers.notation)
+        if options.fmt == "json":
+            return to_json(marking, names)
+        fmt, strings = self.env.globals["f"], self.strings
+        ctx = context(marking, names, strings, options.digits)
+        ctx.update(fragment=options.fragment, lang=options.lang, version=_version(), fmt=options.fmt)
+        ctx["title"] = str(strings.raw("marking.title")).replace("{title}", marking.trace.spec.title)
+        ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
+        ctx["p"] = fmt.prose
+        return _tidy(self.template.render(ctx))
+
+
 def render(marking: Marking, options: Options) -> str:
     """The feedback report in ``options.fmt`` (md, html, tex; json gives :func:`to_json`)."""
-    names = notation_of(marking.trace, options.notation or marking.answers.notation)
-    if options.fmt == "json":
-        return to_json(marking, names)
-    strings = lang.Strings(options.lang, _folders(options.template_dir))
-    env = make_env(options.template_dir, options.fmt)
-    fmt = env.globals["f"]
-    ctx = context(marking, names, strings, options.digits)
-    ctx.update(fragment=options.fragment, lang=options.lang, version=_version(), fmt=options.fmt)
-    ctx["title"] = str(strings.raw("marking.title")).replace("{title}", marking.trace.spec.title)
-    ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
-    ctx["p"] = fmt.prose
-    return _tidy(env.get_template(f"default/check.{options.fmt}.jinja2").render(ctx))
+    return Renderer(options)(marking)
 
 
 def _version() -> str:

@@ -293,9 +293,12 @@ def _training(trace: Trace, answers: Answers, tolerance: Tolerance) -> Training:
     params = {mid: dict(start) for mid in alive}
     hooks = {mid: mistakes.hook(net, m) for mid, m in alive.items()}
     began = time.perf_counter()
+    runs = 0  # mistake × iteration runs done, to estimate the cost of the next ones
+    marks = sorted({a.iteration for a in later})
     for n in range(1, last + 1):
         for mid in list(alive):
             own, params[mid] = recompute.iteration(net, params[mid], {}, hooks[mid])
+            runs += 1
             for a in (a for a in later if a.iteration == n):
                 value = own.computed.get(a.key)
                 if (
@@ -307,6 +310,9 @@ def _training(trace: Trace, answers: Answers, tolerance: Tolerance) -> Training:
                     break
         if not alive:
             break
-        if n == 1 and (time.perf_counter() - began) * last > TRAINING_BUDGET:
+        # Up to the next answered iteration every surviving run goes on: is that affordable?
+        spent = time.perf_counter() - began
+        upcoming = next(k for k in marks if k > n) if n < last else n
+        if spent + spent / runs * len(alive) * (upcoming - n) > TRAINING_BUDGET:
             return Training(False, reason=f"{last} iterations × {len(alive)} mistakes")
     return Training(True, tuple(alive))

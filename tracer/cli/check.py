@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,6 @@ from tracer.notation import NOTATIONS
 
 if TYPE_CHECKING:
     from tracer.marking import Marking
-    from tracer.render import Options
 
 CHECK_FORMATS = ("md", "html", "tex", "json")
 SUFFIX = {"md": ".md", "html": ".html", "tex": ".tex", "json": ".json"}
@@ -104,13 +102,16 @@ def run(args: argparse.Namespace) -> int:
     result = trace(spec, check=False, detail=(min(deepest, marking.EXACT_ITERATIONS),), iterations=total)
     graph = marking.Graph(result)
     options = Options(
-        fmt=fmt if fmt != "json" else "md",  # JSON is not a template
+        fmt=fmt,
         notation=args.notation,
         lang=args.lang,
         digits=args.digits,
         fragment=args.fragment,
         template_dir=args.templates,
     )
+    from tracer.feedback import Renderer
+
+    feedback = Renderer(options)
     outputs: list[tuple[Path | None, str]] = []
     rows: list[list[str]] = []
     wrong = False
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         rule = command_line or answers.tolerance or spec.tolerance or tolerance.DEFAULT
         marks = marking.mark(result, answers, rule, graph)
         wrong = wrong or not marks.all_right
-        text = _feedback(marks, options, fmt)
+        text = feedback(marks)
         name = folder / _report_name(path, fmt, {p for p, _ in outputs}) if folder is not None else target
         outputs.append((name, text))
         rows.append(_csv_row(path, marks))
@@ -127,12 +128,6 @@ def run(args: argparse.Namespace) -> int:
     for name, text in outputs:
         emit(text, name)
     return EXIT_WRONG_ANSWER if wrong else EXIT_OK
-
-
-def _feedback(marks: Marking, options: Options, fmt: str) -> str:
-    from tracer import feedback
-
-    return feedback.render(marks, replace(options, fmt=fmt))
 
 
 def _answer_files(given: list[str]) -> list[Path]:
