@@ -50,7 +50,8 @@ def homework() -> dict[str, str]:
                 rc = main(["check", example, str(answers), "-o", str(target)])
                 assert rc in (0, 1), (seed, rc)
                 text = target.read_text(encoding="utf-8")
-            out[f"homework/{seed}.feedback.{fmt}"] = text.replace(str(answers), f"reports/homework/{answers.name}")
+            shown = f"reports/homework/{answers.name}"  # not this machine's path
+            out[f"homework/{seed}.feedback.{fmt}"] = text.replace(str(answers), shown)
     return out
 
 
