@@ -358,3 +358,43 @@ def test_seed003_published_losses_are_wrong_and_no_single_mistake_explains_them(
     assert [mk.verdict for mk in m.marks] == ["wrong", "wrong"]
     assert m.training.tried and m.training.found == ()
     assert math.isclose(float(m.marks[0].expected), 0.0409317918877, rel_tol=1e-9)
+
+
+# -- every example × every catalog entry --------------------------------------------------------------
+
+
+def first_applicable(t, mistake: mistakes.Mistake):
+    """The first step of ``t`` where ``mistake`` gives a value clearly off the true one."""
+    own, _ = recompute.iteration(t.network, dict(t.first.params), {})
+    for step in t.steps:
+        if step.kind not in mistake.kinds:
+            continue
+        situation = mistakes.Situation(t.network, step.key, step, own, own.computed)
+        for _detail, value in mistake.alternatives(situation):
+            true = t.first.values[step.key]
+            text = mpmath.nstr(f(value), 10)
+            if value.is_finite and not DEFAULT.judge(text, sp.Rational(text), true)[0]:
+                return step.key, value
+    return None
+
+
+@pytest.mark.parametrize("name", [*examples.names(), "xor-231:sum"])
+def test_each_catalog_mistake_is_found_in_each_example(name):
+    """The catalog's own value for a mistake, written by a student at the first step where the
+    mistake shows, is named, and everything after it that follows from it is carried."""
+    t = traced(name)
+    graph = marking.Graph(t)
+    tried = 0
+    for mistake in mistakes.CATALOG:
+        found = first_applicable(t, mistake)
+        if found is None:
+            continue
+        key, value = found
+        _, m = inject(name, key, f(value))
+        first = m.first_wrong
+        assert first is not None and first.key == key, (mistake.id, key)
+        assert mistake.id in [d.mistake for d in first.diagnoses], (mistake.id, key)
+        later = [mk for mk in m.marks if key in graph.ancestors(mk.key) and mk.verdict != "correct"]
+        assert all(mk.verdict == "carried" for mk in later), (mistake.id, [(x.key, x.verdict) for x in later])
+        tried += 1
+    assert tried >= 6
