@@ -265,7 +265,7 @@ def test_blank_is_missing_and_text_is_unreadable_but_the_rest_is_marked():
         ("a33: 0.5\n", "did you mean"),
         ("x1: 0.5\n", "is given in the problem"),
         ("w53: 0.5\n", "is given in the spec"),
-        ("iteration 5:\n  L: 0.1\n", "iteration 5 is beyond the 1 iteration(s) the spec runs"),
+        ("iteration 5:\n  L: 0.1\n", "iteration 5 is not one the spec runs (1 to 1)"),
         ("a3: [1, 2]\n", "expected one number, got a list of 2"),
         ("a3: 0.6\nA3: 0.6\n", "names the same quantity"),
         ("tolerance: {sig_figs: 0}\n", "expected a whole number from 1 to 30"),

@@ -113,7 +113,7 @@ def parse(doc: Document, name: str, net: Network, iterations: int, valid: set[st
             if len(items) > MAX_ANSWERS:
                 raise TracerError(f"more than {MAX_ANSWERS} answers", name)
 
-    quantities = {k: v for k, v in data.items() if k not in SETTINGS and not _section(k)}
+    quantities = {k: v for k, v in data.items() if k not in SETTINGS and _section(k) is None}
     add(quantities, 1, ())
     for k, v in data.items():
         number = _section(k)
@@ -122,18 +122,16 @@ def parse(doc: Document, name: str, net: Network, iterations: int, valid: set[st
         where = _where(name, (k,), doc)
         if not 1 <= number <= iterations:
             raise TracerError(
-                f"iteration {number} is beyond the {iterations} iteration(s) the spec runs; "
+                f"iteration {number} is not one the spec runs (1 to {iterations}); "
                 "set iterations: in the spec or use --iterations",
                 where,
             )
         if not isinstance(v, dict):
             raise TracerError(f"expected a mapping of quantity names to numbers, got {kind(v)}", where)
         add(v, number, (k,))
-    rule = (
-        tol.read(data["tolerance"], _where(name, ("tolerance",), doc), "answers")
-        if "tolerance" in data
-        else None
-    )
+    rule = None
+    if "tolerance" in data:
+        rule = tol.read(data["tolerance"], f"{name}: tolerance", "answers", doc.line(("tolerance",)))
     student = data.get("student")
     if student is not None and not isinstance(student, str):
         raise TracerError(f"expected text, got {kind(student)}", _where(name, ("student",), doc))
