@@ -220,14 +220,12 @@ CASES = [
     ("notation-unknown", ".yaml", y(append="notation: matrix\n"),
      f"tracer: notation (line {END}): unknown notation 'matrix'; allowed: layer, node, flat"),
     # -- learning rate
-    ("learning-rate-zero", ".yaml", y("learning_rate: 0.5", "learning_rate: 0"),
-     "tracer: learning_rate (line 14): expected a positive number, got 0"),
     ("learning-rate-negative", ".yaml", y("learning_rate: 0.5", "learning_rate: -0.1"),
-     "tracer: learning_rate (line 14): expected a positive number"),
+     "tracer: learning_rate (line 14): expected a number >= 0, got -0.1"),
     ("learning-rate-text", ".yaml", y("learning_rate: 0.5", "learning_rate: fast"),
      f"tracer: learning_rate (line 14): {NUMBER}, got 'fast'"),
-    ("learning-rate-zero-json", ".json", j("0.5", "0.0"),
-     "tracer: learning_rate (line 1): expected a positive number, got 0"),
+    ("learning-rate-negative-json", ".json", j("0.5", "-0.0001"),
+     "tracer: learning_rate (line 1): expected a number >= 0, got -0.0001"),
     # -- numbers that are not finite, or not numbers
     ("nan-yaml", ".yaml", y(X, "inputs: [.nan, 0.04]"), f"tracer: inputs[0] (line 2): {FINITE}, got '.nan'"),
     ("inf-yaml", ".yaml", y(X, "inputs: [0.02, .inf]"), f"tracer: inputs[1] (line 2): {FINITE}, got '.inf'"),

@@ -119,6 +119,7 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
         opts.detail,
     )
     ctx["fragment"] = opts.fragment
+    ctx["eta_zero"] = trace.spec.learning_rate == 0
     ctx["lang"] = opts.lang
     ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
     ctx["p"] = fmt.prose

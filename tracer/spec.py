@@ -167,8 +167,8 @@ class _Reader(Reader):
         )
         self.check_loss(loss, layers, samples, [tp for _, _, tp, _ in raw])
         rate = self.number(top["learning_rate"], ("learning_rate",))
-        if rate <= 0:
-            raise self.fail(("learning_rate",), f"expected a positive number, got {decimal(rate)}")
+        if rate < 0:
+            raise self.fail(("learning_rate",), f"expected a number >= 0, got {decimal(rate)}")
         spec = NetworkSpec(
             title=self.text(top.get("title", "Backpropagation, step by step"), ("title",), MAX_TITLE_CHARS),
             description=self.text(top.get("description", ""), ("description",), MAX_DESCRIPTION_CHARS, True),
