@@ -57,7 +57,9 @@ def validate(language: str, inputs: dict[str, str], options: dict[str, Any], att
     return True
 
 
-def fence(source: str, language: str, class_name: str, options: dict[str, Any], md: Any, **kwargs: Any) -> str:
+def fence(
+    source: str, language: str, class_name: str, options: dict[str, Any], md: Any, **kwargs: Any
+) -> str:
     """The derivation as HTML, or a visible error (also logged as a warning)."""
     try:
         return _render(source, options)

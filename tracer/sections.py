@@ -11,6 +11,7 @@ and every later layer), its chain-rule step and, in a batch, its sum over the sa
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,11 +43,15 @@ class Selection:
         return self.everything or part in self.parts
 
 
+_COMMA = re.compile(r",(?![^\[]*\])")  # a comma outside brackets: W1[2,1] is one name
+
+
 def split(only: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``"forward, dL/dw5"`` or ``["forward", "dL/dw5"]`` as a tuple of names."""
+    """``"forward, dL/dW2[1,1]"`` or ``["forward", "dL/dw5"]`` as a tuple of names."""
     if only is None:
         return ()
-    items = only.split(",") if isinstance(only, str) else [p for item in only for p in str(item).split(",")]
+    texts = [only] if isinstance(only, str) else [str(item) for item in only]
+    items = [part for text in texts for part in _COMMA.split(text)]
     return tuple(item.strip() for item in items if item.strip())
 
 
@@ -65,7 +70,7 @@ def parse(only: Sequence[str], trace: Trace, names: Notation) -> Selection:
         key = _parameter(item, trace, names)
         if key not in params:
             params.append(key)
-    if "training" in parts and len(trace.iterations) == 1:
+    if parts == {"training"} and len(trace.iterations) == 1:  # nothing at all to show
         raise TracerError("no training section: the spec runs one iteration", "only training")
     if params:
         parts.add("backward")
@@ -146,4 +151,3 @@ def _needed_units(trace: Trace, params: tuple[str, ...]) -> set[tuple[int, int]]
         later = range(l + 1, net.depth + 1)
         needed |= {(k, j) for k in later for j in range(1, net.sizes[k] + 1)}
     return needed
-
