@@ -141,8 +141,8 @@ def test_names_from_any_notation_and_several_parts() -> None:
 @pytest.mark.parametrize(
     ("only", "message"),
     [
-        ("forwrd", "only forwrd: not a part of the report; did you mean forward?"),
-        ("dL/dw99", "only dL/dw99: not a part of the report; did you mean dL/dw"),
+        ("forwrd", "only forwrd: not a part of the report (did you mean forward?); choose from intro,"),
+        ("dL/dw99", "only dL/dw99: not a part of the report (did you mean dL/dw"),
         ("w53", "only w53: a parameter; its gradient is dL/dw53"),
         ("dL/da3", "only dL/da3: not a part of the report"),
         ("training", "only training: no training section"),
@@ -167,7 +167,7 @@ def test_cli_only(capsys: pytest.CaptureFixture[str]) -> None:
     assert out == render(TRACES["sigmoid-222-bias"], "md", only="summary")
     assert main(["report", "--only", "dL/dw9", "--no-check"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("tracer: --only dL/dw9: not a part of the report; did you mean")
+    assert err.startswith("tracer: --only dL/dw9: not a part of the report (did you mean")
     assert err.count("\n") == 1
     assert main(["report", "-f", "json", "--only", "summary", "--no-check"]) == 2
     assert "--only is for md, tex and html" in capsys.readouterr().err

@@ -160,6 +160,6 @@ def test_errors_are_warnings_naming_the_problem(tmp_path: Path) -> None:
     _, warnings = build(src, "html", strict=False)
     lines = [w for w in warnings.splitlines() if "ERROR" in w]
     assert len(lines) == 3, warnings
-    assert "tracer: only dL/dw9: not a part of the report; did you mean" in lines[0]
+    assert "tracer: only dL/dw9: not a part of the report (did you mean" in lines[0]
     assert "tracer: specs/none.yaml: no such file" in lines[1]
     assert "tracer: spec" in lines[2]

@@ -94,10 +94,10 @@ def _parameter(item: str, trace: Trace, names: Notation) -> str:
         break
     gradients = [f"dL/d{names.text(p.key)}" for p in net.trainable]
     close = difflib.get_close_matches(item, [*PARTS, *gradients], n=3)
-    hint = f"did you mean {', '.join(close)}? " if close else ""
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    choices = f"{', '.join(PARTS)}, or a gradient such as {gradients[0]}"
     raise TracerError(
-        f"not a part of the report; {hint}Choose from {', '.join(PARTS)}, "
-        f"or a gradient such as {gradients[0]}",
+        f"not a part of the report{hint}; choose from {choices}",
         f"only {item}",
     )
 
