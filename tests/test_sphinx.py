@@ -81,15 +81,31 @@ def test_html_holds_the_derivation(site: Path, html: object) -> None:
 def test_nodes_are_math_and_sections(html: object) -> None:
     from docutils import nodes
 
-    doctree = html.env.get_doctree("parts")  # type: ignore[attr-defined]
-    titles = [s[0].astext() for s in doctree.findall(nodes.section)]
-    assert titles[:4] == ["One step at a time", "3. Forward pass", "Layer 1 (hidden layer, sigmoid, 2 units)",
-                          "Layer 2 (output layer, sigmoid, 1 unit)"]  # fmt: skip
-    assert len(list(doctree.findall(nodes.math_block))) == 8
-    assert len(list(doctree.findall(nodes.math))) >= 4
-    assert not list(doctree.findall(nodes.raw)) and not list(doctree.findall(nodes.literal_block))
-    ids = [i for s in doctree.findall(nodes.section) for i in s["ids"]]
-    assert len(ids) == len(set(ids))  # "Layer 2 …" twice on the page, with two anchors
+    parts = html.env.get_doctree("parts")  # type: ignore[attr-defined]
+    assert [s[0].astext() for s in parts.findall(nodes.section)] == [
+        "One step at a time",
+        "5. Gradient-descent update",
+    ]
+    rubrics = [r.astext() for r in parts.findall(nodes.rubric)]
+    assert rubrics[:4] == ["3. Forward pass", "Layer 1 (hidden layer, sigmoid, 2 units)",
+                           "Layer 2 (output layer, sigmoid, 1 unit)", "Loss"]  # fmt: skip
+    assert len(list(parts.findall(nodes.math_block))) == 8
+    assert len(list(parts.findall(nodes.math))) >= 4
+    assert not list(parts.findall(nodes.raw)) and not list(parts.findall(nodes.literal_block))
+
+    whole = html.env.get_doctree("whole")  # type: ignore[attr-defined]
+    top = [s for s in whole.findall(nodes.section) if s.parent is whole.children[0]]
+    assert [s[0].astext() for s in top] == [
+        "1. The network", "2. The local rules", "3. Forward pass", "4. Backward pass",
+        "5. Gradient-descent update", "6. Summary", "Checks",
+    ]  # fmt: skip
+    forward = top[2]
+    assert [s[0].astext() for s in forward.children if isinstance(s, nodes.section)] == [
+        "Layer 1 (hidden layer, sigmoid, 2 units)", "Layer 2 (output layer, sigmoid, 1 unit)", "Loss"
+    ]  # fmt: skip
+    ids = [i for s in whole.findall(nodes.section) for i in s["ids"]]
+    assert len(ids) == len(set(ids))  # "Layer 2 …" in two sections, with two anchors
+    assert not list(whole.findall(nodes.rubric))
 
 
 def test_myst_page(site: Path, html: object) -> None:

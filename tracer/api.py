@@ -209,4 +209,3 @@ def _template_problem(err: Exception) -> str:
         if frames:
             where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
     return f"{type(err).__name__}: {err}{where}".replace("\n", " ")
-

@@ -12,15 +12,18 @@ In ``conf.py``: ``extensions = ["tracer.sphinx"]`` (add ``"myst_parser"`` for Ma
 The argument is a spec file (relative to the page; ``/specs/net.yaml`` from the source
 folder) or a built-in example name; without one, the directive's content is the spec itself
 (YAML). Options: ``notation``, ``only`` (or its alias ``section``; as ``tracer report
---only``), ``digits``, ``lang``, ``iterations``, and the flags ``exact`` and ``carry-rounded``.
+--only``), ``digits``, ``lang``, ``iterations``, the flags ``exact`` and ``carry-rounded``, and
+``headings`` (``sections``, the default, or ``rubrics``).
 In MyST Markdown it is ``{tracer}`` in a fence (```` ```{tracer} specs/net.yaml ````).
 
 The report is rendered as reStructuredText (:mod:`tracer.embedformats`) and parsed by docutils
 into its own document, whatever the page's own syntax, so the page gets real nodes: math
 blocks and inline math (drawn by the builder: MathJax for HTML, amsmath for LaTeX),
-paragraphs, tables and, where the directive stands at the level of a section, sections
-nested under the page's current one (elsewhere, rubric headings). The spec file is recorded
-as a dependency, so the page is rebuilt when it changes.
+paragraphs, tables and headings. The headings are sections nested under the page's current
+one, which the table of contents lists; text after the directive in the same section then
+follows them, so a part shown in the middle of a section is better with ``:headings:
+rubrics`` (headings that are not sections; also what a directive inside another element gets).
+The spec file is recorded as a dependency, so the page is rebuilt when it changes.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class TracerDirective(SphinxDirective):
         "iterations": directives.positive_int,
         "exact": directives.flag,
         "carry-rounded": directives.flag,
+        "headings": lambda text: directives.choice(text, ("sections", "rubrics")),
     }
 
     def run(self) -> list[nodes.Node]:
@@ -114,6 +118,8 @@ class TracerDirective(SphinxDirective):
         children = list(scratch.children)
         for child in children:
             child.parent = None
+        if self.options.get("headings") == "rubrics":
+            return children
         if not isinstance(self._parent(), (nodes.section, nodes.document)):
             return children  # sections may only stand in sections: keep the rubrics
         return _sectioned(children, host)
