@@ -14,7 +14,8 @@ from pathlib import Path
 
 import jinja2
 
-from tracer import context, formats, lang
+from tracer import context, embedformats, formats, lang, sections
+from tracer.errors import TracerError
 from tracer.jsontrace import to_json
 from tracer.markup import Markup, Math
 from tracer.notation import NOTATIONS, Notation
@@ -22,6 +23,8 @@ from tracer.printing import DEFAULT_DIGITS
 from tracer.trace import Trace
 
 FORMATS = formats.FORMATS
+#: Every format :func:`render` writes: the command line's, and those for embedding (rst, arithmatex).
+ALL_FORMATS = (*FORMATS, *embedformats.FORMATS)
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,12 @@ class Options:
     fragment: bool = False  # the body only, to embed in a larger page or document
     detail: tuple[int, ...] = (1,)  # the iterations shown step by step
     template_dir: str | Path | None = None
+    only: tuple[str, ...] = ()  # parts of the report shown (tracer.sections); () is all of it
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "only", sections.split(self.only))
         checks = (
-            ("fmt", self.fmt, FORMATS),
+            ("fmt", self.fmt, ALL_FORMATS),
             ("notation", self.notation, (*NOTATIONS, None)),
             ("lang", self.lang, lang.LANGUAGES),
         )
@@ -84,7 +89,7 @@ def make_env(template_dir: str | Path | None = None, fmt: str = "md") -> jinja2.
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["f"] = formats.get(fmt)
+    env.globals["f"] = _format(fmt)
     env.filters["prose"] = env.globals["f"].prose
     env.globals["Math"] = Math
     env.globals["Markup"] = Markup
@@ -105,27 +110,38 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     base = Options(fmt=options) if isinstance(options, str) else options or Options()
     opts = replace(base, **changes)  # type: ignore[arg-type]
     if opts.fmt == "json":
+        if opts.only:
+            raise TracerError("the JSON trace is always whole; --only is for md, tex and html", "only")
         return json.dumps(to_json(trace), indent=2, ensure_ascii=False) + "\n"
+    names = notation_of(trace, opts.notation)
+    selection = sections.parse(opts.only, trace, names)
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
     ctx = context.build(
         trace,
-        notation_of(trace, opts.notation),
+        names,
         strings,
         opts.digits,
         opts.exact,
         opts.carry_rounded,
         opts.detail,
     )
+    ctx = sections.narrow(ctx, trace, selection)
+    ctx["shows"] = selection.shows
     ctx["fragment"] = opts.fragment
     ctx["eta_zero"] = trace.spec.learning_rate == 0
     ctx["lang"] = opts.lang
     ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
     ctx["p"] = fmt.prose
     ctx["shown"] = lambda item: _shown(fmt, item)
-    text = env.get_template(f"default/report.{opts.fmt}.jinja2").render(ctx)
+    text = env.get_template(f"default/report.{fmt.name}.jinja2").render(ctx)
     return _tidy(text)
+
+
+def _format(name: str) -> formats.Format:
+    """The format helpers ``f`` of a format name (``arithmatex`` is HTML with LaTeX math)."""
+    return embedformats.FORMATS[name]() if name in embedformats.FORMATS else formats.get(name)
 
 
 def _shown(fmt: formats.Format, item: dict) -> str:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import traceback
 from pathlib import Path
-
-import jinja2
 
 from tracer import examples
 from tracer.cli.common import EXIT_OK, check_output, detail, digits, emit, format_of, iterations
@@ -94,6 +91,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="iterations shown step by step, e.g. 1,2,10 (default 1); the others are summarised",
     )
     report.add_argument(
+        "--only",
+        metavar="PART[,PART…]",
+        help="only these parts of the report: intro, network, rules, forward, loss, backward, "
+        "update, summary, training, checks, or a gradient such as dL/dw5 (the backward pass of "
+        "that one parameter); for embedding in a page",
+    )
+    report.add_argument(
         "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
     )
     report.add_argument(
@@ -105,60 +109,45 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer.render import Options, render
-    from tracer.spec import load
-    from tracer.trace import trace
+    from tracer import api
+    from tracer.progress import Bar
 
     target = check_output(args.output)
     fmt = args.format or format_of(args.output)
     if args.templates is not None and not Path(args.templates).is_dir():
         raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
     try:
-        spec = load(args.spec, force=args.force)
+        spec = api.load(args.spec, force=args.force)
     except LimitError as err:
         if err.soft:
             raise LimitError(f"{err.problem} (--force goes beyond it)", err.where, err.line) from None
         raise
-    options = Options(
-        fmt=fmt,
-        notation=args.notation,
-        lang=args.lang,
-        digits=args.digits,
-        exact=args.exact,
-        carry_rounded=args.carry_rounded,
-        fragment=args.fragment,
-        template_dir=args.templates,
-        detail=args.detail,
-    )
     total = args.iterations or spec.iterations
     if args.detail[-1] > total:
         raise TracerError(f"--detail {args.detail[-1]} is beyond the last iteration ({total})", "--detail")
-    from tracer.progress import Bar
-
-    bar = Bar("training")
-    result = trace(
-        spec, check=not args.no_check, detail=args.detail, iterations=args.iterations, progress=bar
+    options = {
+        "notation": args.notation,
+        "lang": args.lang,
+        "digits": args.digits,
+        "exact": args.exact,
+        "carry_rounded": args.carry_rounded,
+        "fragment": args.fragment,
+        "template_dir": args.templates,
+        "only": args.only,
+    }
+    traced = api.trace(
+        spec,
+        iterations=args.iterations,
+        detail=args.detail,
+        check=not args.no_check,
+        progress=Bar("training"),
+        **options,
     )
     try:
-        text = render(result, options)
-    except jinja2.TemplateError as err:
-        raise TracerError(_template_problem(err), "template") from None
-    except RecursionError:
-        raise TracerError(
-            f"a template extends itself: default/report.{fmt}.jinja2 in {args.templates} replaces the "
-            f'shipped one; extend "builtin/default/report.{fmt}.jinja2" instead',
-            "template",
-        ) from None
+        text = traced.render(fmt)
+    except TracerError as err:
+        if err.where.startswith("only"):  # the API's name for the option; here it is --only
+            raise TracerError(err.problem, "--" + err.where) from None
+        raise
     emit(text, target)
     return EXIT_OK
-
-
-def _template_problem(err: Exception) -> str:
-    where = ""
-    if isinstance(err, jinja2.TemplateSyntaxError):
-        where = f" ({err.filename or err.name}, line {err.lineno})"
-    else:  # Jinja2 rewrites the traceback so that its frames name the template file and line
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".jinja2")]
-        if frames:
-            where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
-    return f"{type(err).__name__}: {err}{where}".replace("\n", " ")
