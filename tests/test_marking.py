@@ -398,3 +398,22 @@ def test_each_catalog_mistake_is_found_in_each_example(name):
         assert all(mk.verdict == "carried" for mk in later), (mistake.id, [(x.key, x.verdict) for x in later])
         tried += 1
     assert tried >= 6
+
+
+# -- the Python API ---------------------------------------------------------------------------------
+
+
+def test_python_api_check():
+    import tracer
+
+    marked = tracer.check("sigmoid-222-bias", {"a3": "0.6236336", "a4": "0.50274997"})
+    assert marked.score["wrong"] == 1 and not marked.all_right
+    assert marked.first_wrong.answer.name == "a4"
+    assert marked.first_wrong.diagnoses[0].mistake == "bias_left_out"
+    assert "The first wrong step" in marked.to_markdown() and "<math" in marked.to_html()
+    assert marked.to_dict()["score"] == marked.score
+    # a float keeps its shortest digits; a tolerance given here wins over the file's
+    text = "a3: 0.62\ntolerance: {sig_figs: 2}\n"
+    assert tracer.check("sigmoid-222-bias", text).all_right
+    assert not tracer.check("sigmoid-222-bias", text, tolerance="sig_figs=3,fewer_digits=wrong").all_right
+    assert tracer.check("sigmoid-222-bias", {"a3": 0.6236336}).all_right

@@ -9,21 +9,23 @@ import sys
 import types
 
 from tracer.api import Traced, load, trace
+from tracer.checking import Checked, check
 
 __version__ = "0.2.0"
-__all__ = ["Traced", "__version__", "load", "trace"]
+__all__ = ["Checked", "Traced", "__version__", "check", "load", "trace"]
 
 
 class _Package(types.ModuleType):
-    """The ``tracer`` package, whose attribute ``trace`` stays the function above.
+    """The ``tracer`` package, whose attributes ``trace`` and ``check`` stay the functions above.
 
     Python sets ``tracer.trace`` to the submodule ``tracer/trace.py`` (the Trace data model)
-    when that is first imported; that one assignment is skipped. ``from tracer.trace import
-    Trace`` and ``sys.modules["tracer.trace"]`` still give the module.
+    when that is first imported, and ``tracer.check`` to ``tracer/check.py`` (the gradients'
+    self-check); those assignments are skipped. ``from tracer.trace import Trace`` and
+    ``sys.modules["tracer.trace"]`` still give the modules.
     """
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name == "trace" and isinstance(value, types.ModuleType):
+        if name in ("trace", "check") and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

@@ -1,0 +1,132 @@
+"""The Python API of ``tracer check``: mark a student's answers against a spec.
+
+>>> import tracer
+>>> marked = tracer.check("sigmoid-222-bias", {"a3": "0.6236336", "a4": "0.50274997"})
+>>> marked.score["wrong"], marked.first_wrong.answer.name
+(1, 'a4')
+>>> md = marked.to_markdown()          # the feedback a student reads  # doctest: +SKIP
+
+Answers are a path to an answers file, its YAML/JSON text, or a mapping of names to values
+(write values as strings to keep the digits as written: ``"0.6200"`` has four significant
+figures, the float 0.62 two). The command line (``tracer check``) is a layer over the same
+modules.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Union
+
+    from tracer.api import SpecLike
+    from tracer.marking import Mark, Marking
+
+    AnswersLike = Union[str, os.PathLike[str], Mapping[str, Any]]  # noqa: UP007
+
+
+def check(
+    spec: SpecLike,
+    answers: AnswersLike,
+    *,
+    tolerance: str | Mapping[str, Any] | None = None,
+    iterations: int | None = None,
+) -> Checked:
+    """Mark ``answers`` against ``spec``. ``tolerance`` (``"sig_figs=3"`` or a mapping such as
+    ``{"rel": "1e-4"}``) overrides the answers file's, which overrides the spec's."""
+    from tracer import answers as reading
+    from tracer import marking
+    from tracer import tolerance as tol
+    from tracer.api import load
+    from tracer.source import Document, read_text
+    from tracer.trace import trace
+
+    network = load(spec)
+    total = iterations or network.iterations
+    probe = trace(network, check=False, iterations=1)
+    valid = set(probe.first.values) | {"L+"}
+    if isinstance(answers, dict):
+        parsed = reading.parse(Document(_as_text(answers)), "answers", probe.network, total, valid)
+    elif isinstance(answers, str) and "\n" in answers:
+        parsed = reading.parse(read_text(answers, "answers"), "answers", probe.network, total, valid)
+    else:
+        parsed = reading.load(os.fspath(answers), probe.network, total, valid)
+    if isinstance(tolerance, str):
+        rule = tol.parse_option(tolerance)
+    elif tolerance is not None:
+        rule = tol.read(dict(tolerance), "tolerance", "command line")
+    else:
+        rule = parsed.tolerance or network.tolerance or tol.DEFAULT
+    deepest = max(parsed.iterations(), default=1)
+    result = trace(network, check=False, detail=(min(deepest, marking.EXACT_ITERATIONS),), iterations=total)
+    return Checked(marking.mark(result, parsed, rule))
+
+
+def _as_text(data: Mapping[str, Any]) -> dict:
+    """A mapping's numbers as the text the reader keeps (floats by their shortest repr)."""
+    from tracer.source import NumberText
+
+    out: dict = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out[k] = _as_text(v)
+        elif isinstance(v, float):
+            out[k] = NumberText(repr(v))
+        else:
+            out[k] = v
+    return out
+
+
+class Checked:
+    """Marked answers: verdicts, score, first wrong step; renders its feedback."""
+
+    def __init__(self, marking: Marking) -> None:
+        self.marking = marking  #: the verdicts (:class:`tracer.marking.Marking`)
+
+    @property
+    def score(self) -> dict[str, int | float]:
+        return self.marking.score
+
+    @property
+    def all_right(self) -> bool:
+        """True when every answer given is correct or carried (the command's exit code 0)."""
+        return self.marking.all_right
+
+    @property
+    def first_wrong(self) -> Mark | None:
+        return self.marking.first_wrong
+
+    def render(self, fmt: str = "md", **options: Any) -> str:
+        """The feedback as text: ``md``, ``html``, ``tex`` or ``json``; options as for reports
+        (``notation``, ``lang``, ``digits``, ``fragment``, ``template_dir``)."""
+        from tracer.feedback import render
+        from tracer.render import Options
+
+        return render(self.marking, Options(fmt=fmt, **options))
+
+    def to_markdown(self, **options: Any) -> str:
+        return self.render("md", **options)
+
+    def to_html(self, **options: Any) -> str:
+        return self.render("html", **options)
+
+    def to_latex(self, **options: Any) -> str:
+        return self.render("tex", **options)
+
+    def to_dict(self) -> dict[str, Any]:
+        from tracer.feedback import to_dict
+
+        return to_dict(self.marking)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown(fragment=True)
+
+    def _repr_html_(self) -> str:
+        return self.to_html(fragment=True)
+
+    def __repr__(self) -> str:
+        s = self.score
+        counts = ", ".join(f"{s[k]} {k}" for k in ("correct", "carried", "wrong", "missing"))
+        return f"<tracer.Checked: {counts}>"
