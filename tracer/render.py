@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from tracer import context, formats, lang
+from tracer import context, diagram, formats, lang
 from tracer.jsontrace import to_json
 from tracer.markup import Markup, Math
 from tracer.notation import NOTATIONS, Notation
@@ -109,9 +109,10 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
+    names = notation_of(trace, opts.notation)
     ctx = context.build(
         trace,
-        notation_of(trace, opts.notation),
+        names,
         strings,
         opts.digits,
         opts.exact,
@@ -119,6 +120,7 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
         opts.detail,
     )
     ctx["fragment"] = opts.fragment
+    ctx["diagram"] = diagram.for_report(trace, names, strings, opts.digits, ctx["details"][0]["index"])
     ctx["lang"] = opts.lang
     ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
     ctx["p"] = fmt.prose
