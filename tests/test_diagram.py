@@ -566,3 +566,10 @@ def test_cli_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         )
         outs.append(run.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 1000
+
+
+def test_the_legend_explains_dashes_only_when_there_are_some() -> None:
+    for name, dashed in (("sigmoid-222-nobias", False), ("softmax-233-ce", True)):
+        svg = picture(name, "layer", False)[1].svg()
+        assert ("dashed edges: negative weights" in svg) is dashed
+        assert ("stroke-dasharray" in svg) is dashed

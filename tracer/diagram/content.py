@@ -109,7 +109,7 @@ def detailed(view: View, short: bool = False) -> Detailed:
         loss_caption=(text.prose(t("diagram.loss")),),
         loss_name=text.prose(f"`{net.loss.name}`"),
         loss_lines=tuple(loss_lines),
-        legend=_legend(view, dashed=True),
+        legend=_legend(view, dashed=any(e.value < 0 for e in edges)),
     )
 
 
