@@ -167,7 +167,8 @@ def test_rst_parses_into_the_same_math(name: str) -> None:
     headings = [re.sub(r"\\(.)", r"\1", h) for h in headings]  # Markdown's escapes
     assert rubrics == headings
     assert len(list(doc.findall(nodes.table))) == t.to_markdown().count("\n|---")
-    assert [n["format"] for n in doc.findall(nodes.raw)] == ["html", "latex"]  # the loss curve
+    # the network diagram, then the loss curve: each as SVG for HTML and TikZ/pgfplots for LaTeX
+    assert [n["format"] for n in doc.findall(nodes.raw)] == ["html", "latex"] * 2
 
 
 def test_rst_keeps_user_text_literal() -> None:

@@ -19,6 +19,10 @@ from collections.abc import Sequence
 from tracer import plots
 from tracer.formats import Format, Html, Tex
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tracer.diagram import Picture
+
 _INDENT = "   "
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _ESCAPED = re.compile(r"\\(.)")
@@ -94,6 +98,11 @@ class Rst(Format):
         svg = f'<figure class="plot">{plots.loss_curve_svg(history, x, y)}</figure>'
         tikz = plots.loss_curve_tikz(history, Tex().esc(x), Tex().esc(y))
         return f".. raw:: html\n\n{_indented(svg)}\n\n.. raw:: latex\n\n{_indented(tikz)}"
+
+    def diagram(self, picture: Picture) -> str:
+        """The network diagram: SVG for HTML builders, TikZ for LaTeX builders."""
+        svg = f'<figure class="diagram">{picture.svg().rstrip()}</figure>'
+        return f".. raw:: html\n\n{_indented(svg)}\n\n.. raw:: latex\n\n{_indented(picture.tikz())}"
 
 
 class Arithmatex(Html):

@@ -11,9 +11,13 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tracer import markup, plots
 from tracer.mathml import to_mathml
+
+if TYPE_CHECKING:
+    from tracer.diagram import Picture
 
 FORMATS = ("md", "tex", "html", "json")
 
@@ -88,6 +92,10 @@ class Format:
     def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
         """A picture of the loss against the iteration (Markdown: an SVG image as a data URI)."""
         return f"![{y_label}]({plots.data_uri(plots.loss_curve_svg(history, x_label, y_label))})"
+
+    def diagram(self, picture: Picture) -> str:
+        """The network diagram (Markdown: an SVG image as a data URI, like the loss curve)."""
+        return f"![{self.esc(picture.alt)}]({plots.data_uri(picture.svg())})"
 
 
 class Tex(Format):
@@ -177,6 +185,9 @@ class Tex(Format):
     def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
         return plots.loss_curve_tikz(history, x_label, y_label)
 
+    def diagram(self, picture: Picture) -> str:
+        return "\\begin{center}\n" + picture.tikz() + "\n\\end{center}"
+
 
 class Html(Format):
     name = "html"
@@ -225,6 +236,9 @@ class Html(Format):
     def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
         svg = plots.loss_curve_svg(history, html.unescape(x_label), html.unescape(y_label))
         return f'<figure class="plot">{svg}</figure>'
+
+    def diagram(self, picture: Picture) -> str:
+        return f'<figure class="diagram">{picture.svg().rstrip()}</figure>'
 
 
 def _cjk(c: str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from tracer import context, embedformats, formats, lang, sections
+from tracer import context, diagram, embedformats, formats, lang, sections
 from tracer.errors import TracerError
 from tracer.jsontrace import to_json
 from tracer.markup import Markup, Math
@@ -127,6 +127,7 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
         opts.carry_rounded,
         opts.detail,
     )
+    ctx["diagram"] = diagram.for_report(trace, names, strings, opts.digits, ctx["details"][0]["index"])
     ctx = sections.narrow(ctx, trace, selection)
     ctx["shows"] = selection.shows
     ctx["fragment"] = opts.fragment
