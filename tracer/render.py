@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from tracer import context, formats, lang
+from tracer import context, formats, lang, limits, matrix
 from tracer.jsontrace import to_json
 from tracer.markup import Markup, Math
 from tracer.notation import NOTATIONS, Notation
@@ -37,12 +37,14 @@ class Options:
     fragment: bool = False  # the body only, to embed in a larger page or document
     detail: tuple[int, ...] = (1,)  # the iterations shown step by step
     template_dir: str | Path | None = None
+    view: str | None = None  # neuron | matrix; None: by size (tracer.limits.view_for)
 
     def __post_init__(self) -> None:
         checks = (
             ("fmt", self.fmt, FORMATS),
             ("notation", self.notation, (*NOTATIONS, None)),
             ("lang", self.lang, lang.LANGUAGES),
+            ("view", self.view, (*limits.VIEWS, None)),
         )
         for name, value, allowed in checks:
             if value not in allowed:
@@ -50,6 +52,8 @@ class Options:
                 raise ValueError(f"{name} must be one of {shown}, not {value!r}")
         if not isinstance(self.digits, int) or not 1 <= self.digits <= 50:
             raise ValueError(f"digits must be an integer from 1 to 50, not {self.digits!r}")
+        if self.view == "matrix" and (self.exact or self.carry_rounded):
+            raise ValueError("exact and carry_rounded apply to the neuron view only, not the matrix view")
 
 
 def template_dirs() -> list[Path]:
@@ -96,6 +100,13 @@ def notation_of(trace: Trace, name: str | None = None) -> Notation:
     return trace.network.notation(name or trace.spec.notation)
 
 
+def view_of(trace: Trace, view: str | None = None) -> str:
+    """The view of a report: ``view`` if given, else by the network's size: neuron by neuron
+    up to ``limits.MAX_REPORT_STEPS`` parameter × sample pairs, in matrices above."""
+    net = trace.network
+    return view or limits.view_for(len(net.params) * net.n_samples)
+
+
 def render(trace: Trace, options: Options | str | None = None, **changes: object) -> str:
     """The report of ``trace`` as text.
 
@@ -109,15 +120,14 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
-    ctx = context.build(
-        trace,
-        notation_of(trace, opts.notation),
-        strings,
-        opts.digits,
-        opts.exact,
-        opts.carry_rounded,
-        opts.detail,
-    )
+    names = notation_of(trace, opts.notation)
+    if view_of(trace, opts.view) == "matrix":
+        if opts.exact or opts.carry_rounded:
+            raise ValueError("exact and carry_rounded apply to the neuron view only, not the matrix view")
+        ctx = matrix.build(trace, names, strings, opts.digits, opts.detail)
+    else:
+        ctx = context.build(trace, names, strings, opts.digits, opts.exact, opts.carry_rounded, opts.detail)
+        ctx["view"] = "neuron"
     ctx["fragment"] = opts.fragment
     ctx["lang"] = opts.lang
     ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))

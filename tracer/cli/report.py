@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import traceback
 from pathlib import Path
 
 import jinja2
 
-from tracer import examples
+from tracer import examples, limits
 from tracer.cli.common import EXIT_OK, check_output, detail, digits, emit, format_of, iterations
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
 from tracer.lang import LANGUAGES
-from tracer.limits import LimitError
+from tracer.limits import VIEWS, LimitError
 from tracer.notation import NOTATIONS
 
 
@@ -94,31 +95,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="iterations shown step by step, e.g. 1,2,10 (default 1); the others are summarised",
     )
     report.add_argument(
+        "--view",
+        choices=VIEWS,
+        default=None,
+        help="neuron: every unit and parameter step by step; matrix: each layer in matrix form "
+        "(Z = WA + b, dZ, dW, db, dA). Default: neuron up to 2000 parameter x sample pairs, "
+        "matrix above (a message on stderr says so)",
+    )
+    report.add_argument(
         "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
     )
     report.add_argument(
         "--force",
         action="store_true",
-        help="go beyond the soft size limits (report length, training time); never the hard ones",
+        help="go beyond the soft size limits (neuron report length, exact work, training time); "
+        "never the hard ones",
     )
     report.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tracer.render import Options, render
-    from tracer.spec import load
     from tracer.trace import trace
 
     target = check_output(args.output)
     fmt = args.format or format_of(args.output)
     if args.templates is not None and not Path(args.templates).is_dir():
         raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
-    try:
-        spec = load(args.spec, force=args.force)
-    except LimitError as err:
-        if err.soft:
-            raise LimitError(f"{err.problem} (--force goes beyond it)", err.where, err.line) from None
-        raise
+    spec = _load(args)
+    view = _view(args, spec, fmt)
     options = Options(
         fmt=fmt,
         notation=args.notation,
@@ -129,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         fragment=args.fragment,
         template_dir=args.templates,
         detail=args.detail,
+        view=view,
     )
     total = args.iterations or spec.iterations
     if args.detail[-1] > total:
@@ -151,6 +157,49 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     emit(text, target)
     return EXIT_OK
+
+
+def _load(args: argparse.Namespace):
+    """The spec, within the size limits: the neuron report's length only for ``--view neuron``
+    (the matrix view shows any size in bounded length), every soft limit unless ``--force``."""
+    from tracer.spec import load
+
+    lift = True if args.force else limits.Lift(neuron=args.view != "neuron")
+    try:
+        spec = load(args.spec, force=lift)
+        shape = limits.Shape.of(spec)
+        if args.view == "neuron" and not args.force:  # a built-in example lifts it on its own
+            refused = limits.refusal(shape)
+            if refused is not None and refused.bound == "neuron":
+                raise refused.error(args.spec)
+    except LimitError as err:
+        if err.soft:
+            raise LimitError(f"{err.problem} ({HINTS.get(err.bound, HINT)})", err.where, err.line) from None
+        raise
+    if not args.force:
+        problem = limits.detail_refusal(shape, args.detail[-1])
+        if problem is not None:
+            raise TracerError(f"{problem} ({HINT})", "--detail")
+    return spec
+
+
+def _view(args: argparse.Namespace, spec, fmt: str) -> str:
+    """The view asked for, else the one the size calls for, said on stderr when it is the
+    matrix view; --exact and --carry-rounded are for the neuron view only."""
+    shape = limits.Shape.of(spec)
+    view = args.view or limits.view_for(shape.report_steps)
+    if view == "matrix" and (args.exact or args.carry_rounded):
+        option = "--exact" if args.exact else "--carry-rounded"
+        why = "" if args.view else f" (chosen for its size: {limits.steps_text(shape)})"
+        raise TracerError(f"applies to the neuron view only; this report uses the matrix view{why}", option)
+    if args.view is None and view == "matrix" and fmt != "json":
+        print(f"tracer: {limits.auto_note(shape)}", file=sys.stderr)
+    return view
+
+
+#: What lifts a soft limit, by its bound (tracer.limits.Refusal.bound).
+HINT = "--force goes beyond it"
+HINTS = {"neuron": "--view matrix shows it in matrix form; --force details every neuron"}
 
 
 def _template_problem(err: Exception) -> str:
