@@ -300,7 +300,7 @@ class Layers:
         """dW^{[l]}, db^{[l]} and, below the first layer, dA^{[l−1]}."""
         mean, m = self.mean_factor(), self.m
         dz, dz_n = "d" + sup("Z", l), f"dz^{{[{l}](n)}}"
-        operands = [(mean.strip(), self.dZ(l)), (r"\cdot", self.A(l - 1).T)]
+        operands = [(mean.strip(), self.dZ(l)), ("", self.A(l - 1).T)]
         form = f"{mean}{dz} {transposed('A', l - 1)}"
         items = [self.equation("d" + sup("W", l), [form], operands, self.dW(l))]
         db = self.db(l)
