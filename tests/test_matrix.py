@@ -354,6 +354,13 @@ def test_every_number_of_the_relu_article_network(relu_deep) -> None:
     assert "Matrix view" in md and r"{64 \times 64}" in md
     assert check_report(tr.spec, md) > 60
     assert tr.final_loss < tr.first.loss / 1000  # it trains: from about 584 to about 0.0014
+    oracle = Oracle(tr.spec)
+    Z = oracle.run(oracle.W, oracle.b)["Z"]
+    notes = re.findall(r"(\d+) of the (\d+) entries of \$Z\^\{\[(\d)\]\}\$ are at most 0", md)
+    assert [int(layer) for _, _, layer in notes] == [3, 2, 1]  # the ReLU layers, from the output
+    for count, total, layer in notes:
+        z = Z[int(layer) - 1]
+        assert (int(count), int(total)) == (int((z <= 0).sum()), z.size)
 
 
 def random_relu_spec(seed: int, frozen: list[str] | None = None, **extra) -> dict:
