@@ -6,6 +6,7 @@ import argparse
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -16,6 +17,9 @@ from tracer.formats import FORMATS
 from tracer.lang import LANGUAGES
 from tracer.limits import VIEWS, LimitError
 from tracer.notation import NOTATIONS
+
+if TYPE_CHECKING:
+    from tracer.spec import NetworkSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.templates is not None and not Path(args.templates).is_dir():
         raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
     spec = _load(args)
-    view = _view(args, spec, fmt)
+    view, note = _view(args, spec, fmt)
     options = Options(
         fmt=fmt,
         notation=args.notation,
@@ -156,10 +160,12 @@ def run(args: argparse.Namespace) -> int:
             "template",
         ) from None
     emit(text, target)
+    if note:  # after the report, so that a failure is still one line on stderr
+        print(f"tracer: {note}", file=sys.stderr)
     return EXIT_OK
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> NetworkSpec:
     """The spec, within the size limits: the neuron report's length only for ``--view neuron``
     (the matrix view shows any size in bounded length), every soft limit unless ``--force``."""
     from tracer.spec import load
@@ -183,18 +189,17 @@ def _load(args: argparse.Namespace):
     return spec
 
 
-def _view(args: argparse.Namespace, spec, fmt: str) -> str:
-    """The view asked for, else the one the size calls for, said on stderr when it is the
-    matrix view; --exact and --carry-rounded are for the neuron view only."""
+def _view(args: argparse.Namespace, spec: NetworkSpec, fmt: str) -> tuple[str, str | None]:
+    """The view asked for, else the one the size calls for, and the note for stderr when the
+    size chose the matrix view; --exact and --carry-rounded are for the neuron view only."""
     shape = limits.Shape.of(spec)
     view = args.view or limits.view_for(shape.report_steps)
     if view == "matrix" and (args.exact or args.carry_rounded):
         option = "--exact" if args.exact else "--carry-rounded"
         why = "" if args.view else f" (chosen for its size: {limits.steps_text(shape)})"
         raise TracerError(f"applies to the neuron view only; this report uses the matrix view{why}", option)
-    if args.view is None and view == "matrix" and fmt != "json":
-        print(f"tracer: {limits.auto_note(shape)}", file=sys.stderr)
-    return view
+    chosen = args.view is None and view == "matrix" and fmt != "json"
+    return view, limits.auto_note(shape) if chosen else None
 
 
 #: What lifts a soft limit, by its bound (tracer.limits.Refusal.bound).
