@@ -16,7 +16,10 @@ from tracer.notation import latex
 from tracer.spec import load
 from tracer.trace import trace
 
-TRACES = {name: trace(examples.load(name)) for name in examples.names()}
+#: The examples reported neuron by neuron: relu-deep (68 616 chain-rule steps) takes the matrix
+#: view, whose numbers tests/test_matrix.py checks.
+NAMES = [n for n in examples.names() if n != "relu-deep"]
+TRACES = {name: trace(examples.load(name)) for name in NAMES}
 
 
 def _numeric(expr: sp.Expr, values: dict[str, sp.Expr]) -> sp.Expr:
@@ -27,7 +30,7 @@ def _numeric(expr: sp.Expr, values: dict[str, sp.Expr]) -> sp.Expr:
     return sp.N(expr.xreplace({s: values[s.name] for s in expr.free_symbols}), 60)
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", NAMES)
 def test_every_form_evaluates_to_the_shown_value(name: str) -> None:
     tr = TRACES[name]
     values = tr.first.values
@@ -47,7 +50,7 @@ def test_every_form_evaluates_to_the_shown_value(name: str) -> None:
     assert checked > 3 * len(tr.network.params)
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", NAMES)
 def test_every_shown_symbol_has_a_canonical_name(name: str) -> None:
     for step in TRACES[name].steps:
         latex(step.key)

@@ -181,9 +181,16 @@ def picture(name: str, notation: str, grads: bool, lang: str = "en", **kw: objec
 
 # -- built-in examples ---------------------------------------------------------------------
 
-CASES = [
-    (name, notation, grads) for name in sorted(TRACES) for notation in NOTATIONS for grads in (False, True)
-]
+#: Examples drawn unit by unit (relu-deep, 2-64-64-64-1, is drawn as one box per layer).
+DETAILED = sorted(n for n in TRACES if n != "relu-deep")
+CASES = [(name, notation, grads) for name in DETAILED for notation in NOTATIONS for grads in (False, True)]
+
+
+def test_a_large_example_gets_the_compact_diagram() -> None:
+    _, pic = picture("relu-deep", "layer", False)
+    svg = pic.svg()
+    assert not pic.svg_scene.detailed and svg_problems(svg) == []
+    assert "64" in "".join(t.plain for t in texts(svg))
 
 
 @pytest.mark.parametrize(("name", "notation", "grads"), CASES)

@@ -108,7 +108,11 @@ def mark_text(t, text: str, rule: Tolerance = DEFAULT) -> marking.Marking:
     return marking.mark(t, parsed, rule)
 
 
-@pytest.mark.parametrize("name", examples.names())
+#: The built-in examples small enough to write every answer of (relu-deep has 8 577 parameters).
+SMALL = [n for n in examples.names() if n != "relu-deep"]
+
+
+@pytest.mark.parametrize("name", SMALL)
 @pytest.mark.parametrize("notation", ["layer", "node", "flat"])
 def test_true_values_are_all_correct(name, notation):
     t = traced(name)
@@ -378,7 +382,7 @@ def first_applicable(t, mistake: mistakes.Mistake):
     return None
 
 
-@pytest.mark.parametrize("name", [*examples.names(), "xor-231:sum"])
+@pytest.mark.parametrize("name", [*SMALL, "xor-231:sum"])
 def test_each_catalog_mistake_is_found_in_each_example(name):
     """The catalog's own value for a mistake, written by a student at the first step where the
     mistake shows, is named, and everything after it that follows from it is carried."""

@@ -23,7 +23,7 @@ from tracer.sections import PARTS
 from tracer.spec import load
 from tracer.trace import trace
 
-NAMES = examples.names()
+NAMES = [n for n in examples.names() if n != "relu-deep"]  # relu-deep: the matrix view, below
 # The whole report of every example, one iteration, in its own notation (traced once).
 TRACES = {name: trace(load(name), iterations=1, check=False) for name in NAMES}
 BIAS = yaml.safe_load(examples.text("sigmoid-222-bias"))
@@ -184,3 +184,11 @@ def test_a_part_in_latex_compiles(tmp_path) -> None:
     tex = render(TRACES["xor-231"], "tex", only="network,dL/dW1[2,1]")
     assert r"\section{Backward pass}" in tex
     compile_pdf(tex, tmp_path)
+
+
+def test_parts_are_for_the_neuron_view() -> None:
+    """The matrix view (relu-deep chooses it by its size) is whole: --only is one line, exit 2."""
+    deep = trace(load("relu-deep"), iterations=1, check=False)
+    with pytest.raises(TracerError) as err:
+        render(deep, "md", only="forward")
+    assert "neuron view" in str(err.value) and "\n" not in str(err.value)

@@ -34,6 +34,7 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from tracer import examples
+from tracer.limits import Lift
 from tracer.spec import load
 from tracer.trace import trace
 
@@ -355,7 +356,7 @@ def test_three_iterations_match_autograd_descent(name):
     """Iteration k+1 starts from iteration k's update; history and final loss follow."""
     d = example_dict(name)
     d["iterations"] = 3
-    spec = load(d)
+    spec = load(d, force=Lift(neuron=True))  # relu-deep is larger than a neuron-by-neuron report
     tr = trace(spec, check=False)
     prob = problem(spec)
     assert [it.index for it in tr.iterations] == [1, 2, 3]
@@ -391,7 +392,7 @@ def test_frozen_parameters_match_autograd(frozen):
 # -- 2. 50-digit finite differences on every built-in example
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "relu-deep"])  # 8577 x 2 loss passes: hours
 def test_example_gradients_match_mpmath_finite_differences(name):
     spec = examples.load(name)
     tr = trace(spec, check=False)

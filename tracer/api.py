@@ -36,7 +36,17 @@ if TYPE_CHECKING:  # imported on first use instead, as these load SymPy
     SpecLike = Union[str, os.PathLike[str], Mapping[str, Any], NetworkSpec]  # noqa: UP007
 
 #: Render options a call may change (the fields of :class:`tracer.render.Options` but ``detail``).
-OPTION_NAMES = ("notation", "lang", "digits", "exact", "carry_rounded", "fragment", "template_dir", "only")
+OPTION_NAMES = (
+    "notation",
+    "lang",
+    "digits",
+    "exact",
+    "carry_rounded",
+    "fragment",
+    "template_dir",
+    "only",
+    "view",
+)
 
 
 def load(spec: SpecLike, force: bool = False) -> NetworkSpec:

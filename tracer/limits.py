@@ -21,10 +21,18 @@ samples, iterations, text
 parameters                    hard         spec, from the declared ``units`` (and the number of
                                            inputs) before any weight is converted or any SymPy
                                            object is built: :func:`refusal`
-report steps                  soft         the same place: parameters × samples
+report steps                  soft         the same place: parameters × samples, for the
+                                           neuron-by-neuron view only (:class:`Lift`)
+exact steps                   soft         the same place: parameters × samples computed exactly
+                                           in a detailed iteration (any view, JSON too); the CLI
+                                           also multiplies by the last ``--detail`` iteration
 training work                 soft + hard  the same place: iterations × (samples × (parameters
                                            + units) + 10)
 ============================  ===========  ======================================================
+
+The matrix view (:mod:`tracer.matrix`) shows the corners of each layer's matrices, so its
+length does not grow with the network: above ``MAX_REPORT_STEPS`` the command line chooses
+it instead of refusing (:func:`view_for`), and only an explicit neuron view is refused.
 
 Calibration (measured on a 2-core development machine, November 2026): a Markdown report
 costs about 6 ms and 2.2 kB per parameter × sample (the 16-32-32-8 network, 1 864
@@ -66,6 +74,10 @@ MAX_PARAMETERS = 100_000
 #: Soft: parameter × sample pairs detailed by the neuron-by-neuron report (about 4.4 MB of
 #: Markdown and 12 s of rendering at the bound).
 MAX_REPORT_STEPS = 2_000
+#: Soft: parameter × sample pairs of one iteration computed exactly (fractions, else 50
+#: digits) for the report's detailed iterations, whatever the view: about 50 µs each with the
+#: numeric check (the 2-64-64-64-1 network with 8 samples, 68 616 pairs: 4 s, 130 MB).
+MAX_EXACT_STEPS = 200_000
 #: Soft: training work, iterations × (samples × (parameters + units) + ITERATION_COST).
 #: Iterations after the detailed ones take the float64 fast path (tracer.fastpath), about
 #: 1 µs per unit of work: some 20 s at the bound (100 000 XOR iterations: 7.8 M, 8 s).
@@ -77,12 +89,40 @@ MAX_WORK_HARD = 100_000_000
 ITERATION_COST = 10
 
 
-class LimitError(TracerError):
-    """A size bound was exceeded. ``soft`` is True when ``force=True`` would lift it."""
+#: The two ways a report explains a network: unit by unit, or layer by layer in matrices.
+VIEWS = ("neuron", "matrix")
 
-    def __init__(self, message: str, where: str = "", line: int | None = None, soft: bool = False) -> None:
+
+class LimitError(TracerError):
+    """A size bound was exceeded. ``soft`` is True when ``force=True`` would lift it;
+    ``bound`` names it (``neuron``, ``exact``, ``work`` for the soft ones)."""
+
+    def __init__(
+        self, message: str, where: str = "", line: int | None = None, soft: bool = False, bound: str = ""
+    ) -> None:
         self.soft = soft
+        self.bound = bound
         super().__init__(message, where, line)
+
+
+@dataclass(frozen=True)
+class Lift:
+    """The soft bounds a run goes beyond: ``neuron``, the length of a neuron-by-neuron report
+    (the matrix view's length does not grow with the network); ``every``, all of them
+    (``--force``). ``force=True`` anywhere means ``Lift(every=True)``."""
+
+    neuron: bool = False
+    every: bool = False
+
+    @classmethod
+    def of(cls, force: bool | Lift) -> Lift:
+        return force if isinstance(force, Lift) else cls(every=bool(force))
+
+
+def view_for(report_steps: int) -> str:
+    """The view a report takes when none is asked for: neuron by neuron up to
+    ``MAX_REPORT_STEPS`` parameter × sample pairs, else the matrix view."""
+    return "neuron" if report_steps <= MAX_REPORT_STEPS else "matrix"
 
 
 @dataclass(frozen=True)
@@ -100,6 +140,14 @@ class Shape:
         one per unit, one number is a shared bias, none is no bias."""
         biases = tuple(units if isinstance(b, list) else 0 if b is None else 1 for units, b in layers)
         return cls((inputs, *(units for units, _ in layers)), biases, samples, iterations)
+
+    @classmethod
+    def of(cls, spec: object) -> Shape:
+        """The shape of a validated spec (a :class:`tracer.spec.NetworkSpec`)."""
+        layers = spec.layers  # type: ignore[attr-defined]
+        biases = tuple(len(x.biases) if x.biases else int(x.shared_bias is not None) for x in layers)
+        sizes = (spec.n_inputs, *(x.units for x in layers))  # type: ignore[attr-defined]
+        return cls(sizes, biases, len(spec.samples), spec.iterations)  # type: ignore[attr-defined]
 
     @property
     def parameters(self) -> int:
@@ -127,20 +175,29 @@ class Refusal:
     problem: str
     key: str  # "layers", "samples" or "iterations"
     soft: bool
+    bound: str = ""  # which bound: "parameters", "neuron", "exact", "work"
+
+    def error(self, where: str = "", line: int | None = None) -> LimitError:
+        return LimitError(self.problem, where, line, self.soft, self.bound)
 
 
-def refusal(shape: Shape, force: bool = False, keys: tuple[str, ...] = ()) -> Refusal | None:
+def refusal(shape: Shape, force: bool | Lift = False, keys: tuple[str, ...] = ()) -> Refusal | None:
     """The first bound ``shape`` exceeds, hard bounds first; None if it is within all of them.
 
-    ``keys`` are the spec's top-level keys, to point the message at ``samples`` or
-    ``iterations`` when the spec gives them. Pure arithmetic on a few integers: it runs in
-    microseconds whatever the declared sizes.
+    ``force`` lifts soft bounds: True (or ``Lift(every=True)``) all of them,
+    ``Lift(neuron=True)`` only the neuron-by-neuron report's length. ``keys`` are the spec's
+    top-level keys, to point the message at ``samples`` or ``iterations`` when the spec gives
+    them. Pure arithmetic on a few integers: it runs in microseconds whatever the declared sizes.
     """
+    lift = Lift.of(force)
     net = "-".join(str(n) for n in shape.sizes)
     params = shape.parameters
     if params > MAX_PARAMETERS:
         return Refusal(
-            f"a {net} network has {params} weights and biases; the limit is {MAX_PARAMETERS}", "layers", False
+            f"a {net} network has {params} weights and biases; the limit is {MAX_PARAMETERS}",
+            "layers",
+            False,
+            "parameters",
         )
     work_key = "iterations" if "iterations" in keys else "samples" if "samples" in keys else "layers"
     work = (
@@ -148,24 +205,73 @@ def refusal(shape: Shape, force: bool = False, keys: tuple[str, ...] = ()) -> Re
         f"and {shape.units} units: about {shape.work} steps of work"
     )
     if shape.work > MAX_WORK_HARD:
-        return Refusal(f"{work}; the limit is {MAX_WORK_HARD}", work_key, False)
-    if force:
+        return Refusal(f"{work}; the limit is {MAX_WORK_HARD}", work_key, False, "work")
+    if lift.every:
         return None
-    if shape.report_steps > MAX_REPORT_STEPS:
-        per = f"{params} parameters x {shape.samples} samples = " if shape.samples > 1 else ""
-        steps = f"{per}{shape.report_steps} gradient steps"
+    steps = steps_text(shape)
+    steps_key = "samples" if shape.samples > 1 and "samples" in keys else "layers"
+    if shape.report_steps > MAX_REPORT_STEPS and not lift.neuron:
         return Refusal(
-            f"the report of this {net} network would detail {steps}; the limit is {MAX_REPORT_STEPS}",
-            "samples" if shape.samples > 1 and "samples" in keys else "layers",
+            f"the neuron-by-neuron report of this {net} network would detail {steps}; "
+            f"the limit is {MAX_REPORT_STEPS}",
+            steps_key,
             True,
+            "neuron",
+        )
+    if shape.report_steps > MAX_EXACT_STEPS:
+        return Refusal(
+            f"computing an iteration of this {net} network exactly takes {steps}; "
+            f"the limit is {MAX_EXACT_STEPS}",
+            steps_key,
+            True,
+            "exact",
         )
     if shape.work > MAX_WORK:
-        return Refusal(f"{work}; the limit is {MAX_WORK}", work_key, True)
+        return Refusal(f"{work}; the limit is {MAX_WORK}", work_key, True, "work")
     return None
+
+
+def steps_text(shape: Shape) -> str:
+    """``8577 parameters x 8 samples = 68616 gradient steps`` (or, for one sample, the steps alone)."""
+    per = f"{shape.parameters} parameters x {shape.samples} samples = " if shape.samples > 1 else ""
+    return f"{per}{shape.report_steps} gradient steps"
+
+
+def auto_note(shape: Shape) -> str:
+    """What the command line says when the size chooses the matrix view."""
+    net = "-".join(str(n) for n in shape.sizes)
+    return (
+        f"a neuron-by-neuron report of this {net} network would detail {steps_text(shape)} "
+        f"(the limit is {MAX_REPORT_STEPS}): using the matrix view "
+        "(--view neuron --force details every neuron)"
+    )
+
+
+def detail_refusal(shape: Shape, last: int) -> str | None:
+    """Why computing iterations 1 to ``last`` exactly (the report's detailed ones) is too much
+    work (``MAX_EXACT_STEPS`` in all), or None."""
+    total = shape.report_steps * last
+    if last == 1 or total <= MAX_EXACT_STEPS:
+        return None
+    return (
+        f"computing iterations 1 to {last} exactly takes {last} x {shape.report_steps} = {total} "
+        f"gradient steps; the limit is {MAX_EXACT_STEPS}"
+    )
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-__all__ = ["LimitError", "Refusal", "Shape", "refusal"]
+__all__ = [
+    "VIEWS",
+    "LimitError",
+    "Lift",
+    "Refusal",
+    "Shape",
+    "auto_note",
+    "detail_refusal",
+    "refusal",
+    "steps_text",
+    "view_for",
+]

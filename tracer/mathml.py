@@ -25,12 +25,13 @@ def _inner(latex: str) -> str:
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    """Split at ``sep`` outside braces."""
+    """Split at ``sep`` outside braces and outside nested environments (a pmatrix in a cell)."""
     parts, depth, start = [], 0, 0
     i = 0
     while i < len(text):
         c = text[i]
         if c == "\\":
+            depth += text.startswith("\\begin{", i) - text.startswith("\\end{", i)
             i += 2
             continue
         if c == "{":
@@ -61,7 +62,9 @@ def _rows(body: str) -> list[tuple[str, bool]]:
 
 
 def _depth(text: str) -> int:
-    return text.count("{") - text.count("\\{") - (text.count("}") - text.count("\\}"))
+    """Open braces and environments at the end of ``text`` (0: a row break there is the aligned's)."""
+    braces = text.count("{") - text.count("\\{") - (text.count("}") - text.count("\\}"))
+    return braces + text.count("\\begin{") - text.count("\\end{")
 
 
 def _aligned(body: str) -> str:
@@ -84,7 +87,7 @@ def to_mathml(latex: str, display: bool) -> str:
     """One ``<math>`` element for a LaTeX expression."""
     text = latex.strip()
     m = re.fullmatch(r"\\begin\{aligned\}(.*)\\end\{aligned\}", text, flags=re.S)
-    body = _aligned(m.group(1)) if m and "\\begin" not in m.group(1) else _inner(text)
+    body = _aligned(m.group(1)) if m and "\\begin{aligned}" not in m.group(1) else _inner(text)
     mode = ' display="block"' if display else ""
     source = html.escape(latex, quote=False)
     return (

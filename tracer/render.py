@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from tracer import context, diagram, embedformats, formats, lang, sections
+from tracer import context, diagram, embedformats, formats, lang, limits, matrix, sections
 from tracer.errors import TracerError
 from tracer.jsontrace import to_json
 from tracer.markup import Markup, Math
@@ -41,6 +41,7 @@ class Options:
     detail: tuple[int, ...] = (1,)  # the iterations shown step by step
     template_dir: str | Path | None = None
     only: tuple[str, ...] = ()  # parts of the report shown (tracer.sections); () is all of it
+    view: str | None = None  # neuron | matrix; None: by size (tracer.limits.view_for)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "only", sections.split(self.only))
@@ -48,6 +49,7 @@ class Options:
             ("fmt", self.fmt, ALL_FORMATS),
             ("notation", self.notation, (*NOTATIONS, None)),
             ("lang", self.lang, lang.LANGUAGES),
+            ("view", self.view, (*limits.VIEWS, None)),
         )
         for name, value, allowed in checks:
             if value not in allowed:
@@ -55,6 +57,8 @@ class Options:
                 raise ValueError(f"{name} must be one of {shown}, not {value!r}")
         if not isinstance(self.digits, int) or not 1 <= self.digits <= 50:
             raise ValueError(f"digits must be an integer from 1 to 50, not {self.digits!r}")
+        if self.view == "matrix" and (self.exact or self.carry_rounded):
+            raise ValueError("exact and carry_rounded apply to the neuron view only, not the matrix view")
 
 
 def template_dirs() -> list[Path]:
@@ -101,6 +105,13 @@ def notation_of(trace: Trace, name: str | None = None) -> Notation:
     return trace.network.notation(name or trace.spec.notation)
 
 
+def view_of(trace: Trace, view: str | None = None) -> str:
+    """The view of a report: ``view`` if given, else by the network's size: neuron by neuron
+    up to ``limits.MAX_REPORT_STEPS`` parameter × sample pairs, in matrices above."""
+    net = trace.network
+    return view or limits.view_for(len(net.params) * net.n_samples)
+
+
 def render(trace: Trace, options: Options | str | None = None, **changes: object) -> str:
     """The report of ``trace`` as text.
 
@@ -118,18 +129,24 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
-    ctx = context.build(
-        trace,
-        names,
-        strings,
-        opts.digits,
-        opts.exact,
-        opts.carry_rounded,
-        opts.detail,
-    )
-    ctx["diagram"] = diagram.for_report(trace, names, strings, opts.digits, ctx["details"][0]["index"])
-    ctx = sections.narrow(ctx, trace, selection)
-    ctx["shows"] = selection.shows
+    first = min(opts.detail)
+    if view_of(trace, opts.view) == "matrix":
+        if opts.exact or opts.carry_rounded:
+            raise ValueError("exact and carry_rounded apply to the neuron view only, not the matrix view")
+        if opts.only:
+            raise TracerError(
+                "parts of a report (--only) are for the neuron view; this is the matrix view", "only"
+            )
+        ctx = matrix.build(trace, names, strings, opts.digits, opts.detail)
+        ctx["shows"] = lambda part: True
+    else:
+        ctx = context.build(trace, names, strings, opts.digits, opts.exact, opts.carry_rounded, opts.detail)
+        ctx["view"] = "neuron"
+        first = ctx["details"][0]["index"]
+    ctx["diagram"] = diagram.for_report(trace, names, strings, opts.digits, first)
+    if ctx["view"] == "neuron":
+        ctx = sections.narrow(ctx, trace, selection)
+        ctx["shows"] = selection.shows
     ctx["fragment"] = opts.fragment
     ctx["eta_zero"] = trace.spec.learning_rate == 0
     ctx["lang"] = opts.lang

@@ -91,10 +91,10 @@ class NetworkSpec:
         return len(self.samples[0].inputs)
 
 
-def load(source: str | Path | dict, force: bool = False) -> NetworkSpec:
+def load(source: str | Path | dict, force: bool | limits.Lift = False) -> NetworkSpec:
     """A spec from a file path, a built-in example name, or a plain dict.
 
-    ``force`` lifts the soft size bounds of :mod:`tracer.limits` (never the hard ones).
+    ``force`` lifts the soft size bounds of :mod:`tracer.limits` (a ``Lift``: some), never the hard ones.
     """
     if isinstance(source, dict):
         return parse(Document(source), "spec", force)
@@ -111,7 +111,7 @@ def load(source: str | Path | dict, force: bool = False) -> NetworkSpec:
     return parse(read_file(text), text, force)
 
 
-def parse(doc: Document, name: str = "spec", force: bool = False) -> NetworkSpec:
+def parse(doc: Document, name: str = "spec", force: bool | limits.Lift = False) -> NetworkSpec:
     """Validate parsed data; raise TracerError naming the first problem found.
 
     The network's size is checked against :mod:`tracer.limits` from the declared shapes
@@ -129,7 +129,7 @@ _Head = tuple[tuple, dict, int, str]
 
 
 class _Reader(Reader):
-    def __init__(self, doc: Document, name: str, force: bool = False) -> None:
+    def __init__(self, doc: Document, name: str, force: bool | limits.Lift = False) -> None:
         super().__init__(doc, name)
         self.force = force
 
@@ -198,7 +198,7 @@ class _Reader(Reader):
         refused = limits.refusal(shape, self.force, tuple(top))
         if refused is not None:
             path = (refused.key,)
-            raise limits.LimitError(refused.problem, shown_path(path), self.doc.line(path), refused.soft)
+            raise refused.error(shown_path(path), self.doc.line(path))
 
     def sample_shapes(self, top: dict) -> list[_RawSample]:
         """The samples' inputs and targets with their lengths checked, their numbers not yet read."""

@@ -27,8 +27,8 @@ def final_values(trace: Trace) -> dict[str, sp.Expr | float]:
 
 def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int) -> dict | None:
     """None for a single iteration; else the curve, the checkpoint table and the end state."""
-    its = trace.iterations
-    if len(its) == 1:
+    run = summary(trace, t, digits, exact_until)
+    if run is None:
         return None
     net = trace.network
     end = final_values(trace)
@@ -43,7 +43,7 @@ def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int
                 "targets": ", ".join(f"${m.name(k)} = {number_latex(m.values[k], digits)}$" for k in targets),
             }
         )
-    last = its[-1].updated
+    last = trace.iterations[-1].updated
     params = [
         {
             "name": m.name(p.key),
@@ -51,6 +51,15 @@ def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int
         }
         for p in net.params
     ]
+    return {**run, "outputs": outputs, "params": params}
+
+
+def summary(trace: Trace, t: Strings, digits: int, exact_until: int) -> dict | None:
+    """None for a single iteration; else the loss curve, the checkpoint rows, the sentence on
+    where training ended and the note on the fast path: what every view shows of a run."""
+    its = trace.iterations
+    if len(its) == 1:
+        return None
     fast = sum(1 for it in its if not it.exact)
     return {
         "count": len(its),
@@ -62,7 +71,5 @@ def context(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int
             loss=Math(f"L \\approx {number_latex(trace.final_loss, digits)}"),
             first=Math(f"L \\approx {number_latex(its[0].loss, digits)}"),
         ),
-        "outputs": outputs,
-        "params": params,
         "fast_note": t("training_fast", exact=exact_until, count=fast) if fast else None,
     }

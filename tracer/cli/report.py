@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tracer import examples
+from tracer import examples, limits
 from tracer.cli.common import EXIT_OK, check_output, detail, digits, emit, format_of, iterations
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
 from tracer.lang import LANGUAGES
-from tracer.limits import LimitError
+from tracer.limits import VIEWS, LimitError
 from tracer.notation import NOTATIONS
+
+if TYPE_CHECKING:
+    from tracer.spec import NetworkSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -91,6 +96,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="iterations shown step by step, e.g. 1,2,10 (default 1); the others are summarised",
     )
     report.add_argument(
+        "--view",
+        choices=VIEWS,
+        default=None,
+        help="neuron: every unit and parameter step by step; matrix: each layer in matrix form "
+        "(Z = WA + b, dZ, dW, db, dA). Default: neuron up to 2000 parameter x sample pairs, "
+        "matrix above (a message on stderr says so)",
+    )
+    report.add_argument(
         "--only",
         metavar="PART[,PART…]",
         help="only these parts of the report: intro, network, rules, forward, loss, backward, "
@@ -103,7 +116,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--force",
         action="store_true",
-        help="go beyond the soft size limits (report length, training time); never the hard ones",
+        help="go beyond the soft size limits (neuron report length, exact work, training time); "
+        "never the hard ones",
     )
     report.set_defaults(run=run)
 
@@ -116,12 +130,8 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or format_of(args.output)
     if args.templates is not None and not Path(args.templates).is_dir():
         raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
-    try:
-        spec = api.load(args.spec, force=args.force)
-    except LimitError as err:
-        if err.soft:
-            raise LimitError(f"{err.problem} (--force goes beyond it)", err.where, err.line) from None
-        raise
+    spec = _load(args)
+    view, note = _view(args, spec, fmt)
     total = args.iterations or spec.iterations
     if args.detail[-1] > total:
         raise TracerError(f"--detail {args.detail[-1]} is beyond the last iteration ({total})", "--detail")
@@ -134,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         "fragment": args.fragment,
         "template_dir": args.templates,
         "only": args.only,
+        "view": view,
     }
     traced = api.trace(
         spec,
@@ -150,4 +161,48 @@ def run(args: argparse.Namespace) -> int:
             raise TracerError(err.problem, "--" + err.where) from None
         raise
     emit(text, target)
+    if note:  # after the report, so that a failure is still one line on stderr
+        print(f"tracer: {note}", file=sys.stderr)
     return EXIT_OK
+
+
+def _load(args: argparse.Namespace) -> NetworkSpec:
+    """The spec, within the size limits: the neuron report's length only for ``--view neuron``
+    (the matrix view shows any size in bounded length), every soft limit unless ``--force``."""
+    from tracer.api import load
+
+    lift = True if args.force else limits.Lift(neuron=args.view != "neuron")
+    try:
+        spec = load(args.spec, force=lift)
+        shape = limits.Shape.of(spec)
+        if args.view == "neuron" and not args.force:  # a built-in example lifts it on its own
+            refused = limits.refusal(shape)
+            if refused is not None and refused.bound == "neuron":
+                raise refused.error(args.spec)
+    except LimitError as err:
+        if err.soft:
+            raise LimitError(f"{err.problem} ({HINTS.get(err.bound, HINT)})", err.where, err.line) from None
+        raise
+    if not args.force:
+        problem = limits.detail_refusal(shape, args.detail[-1])
+        if problem is not None:
+            raise TracerError(f"{problem} ({HINT})", "--detail")
+    return spec
+
+
+def _view(args: argparse.Namespace, spec: NetworkSpec, fmt: str) -> tuple[str, str | None]:
+    """The view asked for, else the one the size calls for, and the note for stderr when the
+    size chose the matrix view; --exact and --carry-rounded are for the neuron view only."""
+    shape = limits.Shape.of(spec)
+    view = args.view or limits.view_for(shape.report_steps)
+    if view == "matrix" and (args.exact or args.carry_rounded):
+        option = "--exact" if args.exact else "--carry-rounded"
+        why = "" if args.view else f" (chosen for its size: {limits.steps_text(shape)})"
+        raise TracerError(f"applies to the neuron view only; this report uses the matrix view{why}", option)
+    chosen = args.view is None and view == "matrix" and fmt != "json"
+    return view, limits.auto_note(shape) if chosen else None
+
+
+#: What lifts a soft limit, by its bound (tracer.limits.Refusal.bound).
+HINT = "--force goes beyond it"
+HINTS = {"neuron": "--view matrix shows it in matrix form; --force details every neuron"}
