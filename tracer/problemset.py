@@ -202,13 +202,17 @@ class Maker:
         lines += [f"{_yaml_key(answer_name(k, names))}: ~" for _, keys in groups for k in keys]
         return "\n".join(lines) + "\n"
 
-    def _key_yaml(self, variant: Variant, result: Trace, groups: list, names: Notation, spec_path: str) -> str:
+    def _key_yaml(
+        self, variant: Variant, result: Trace, groups: list, names: Notation, spec_path: str
+    ) -> str:
         head = self.raw("variants.key_header", k=variant.index, seed=variant.seed, spec=spec_path)
         lines = [f"# {line}" for line in head.splitlines()]
         lines.append(f"tolerance: {specyaml.tolerance(result.spec)}")
         for _, keys in groups:
             for k in keys:
-                lines.append(f"{_yaml_key(answer_name(k, names))}: {number_text(true_value(result, k), KEY_DIGITS)}")
+                lines.append(
+                    f"{_yaml_key(answer_name(k, names))}: {number_text(true_value(result, k), KEY_DIGITS)}"
+                )
         return "\n".join(lines) + "\n"
 
     def _key_json(self, result: Trace, groups: list, names: Notation) -> str:
@@ -241,7 +245,13 @@ class Maker:
         seed = variants[0].seed if variants else 0
         head = [self.raw(f"variants.index.head.{c}") for c in ("variant", "seed", "draw", "folder", "loss")]
         rows = [
-            [str(v.index), str(v.seed), str(v.draw), f.code(folder(v.index)), number_text(self.losses[v.index], 8)]
+            [
+                str(v.index),
+                str(v.seed),
+                str(v.draw),
+                f.code(folder(v.index)),
+                number_text(self.losses[v.index], 8),
+            ]
             for v in variants
         ]
         lines = [

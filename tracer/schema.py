@@ -189,4 +189,3 @@ def _vary() -> dict:
         "patternProperties": {"^[Wb][1-9][0-9]?$": rng},
         "additionalProperties": False,
     }
-

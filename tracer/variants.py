@@ -99,9 +99,15 @@ def with_numbers(spec: NetworkSpec, numbers: dict[str, sp.Rational], title: str)
             tuple(numbers[key("W", l, j, i)] for i in range(1, len(row) + 1))
             for j, row in enumerate(layer.weights, 1)
         )
-        biases = None if layer.biases is None else tuple(numbers[key("b", l, j)] for j in range(1, layer.units + 1))
+        biases = (
+            None
+            if layer.biases is None
+            else tuple(numbers[key("b", l, j)] for j in range(1, layer.units + 1))
+        )
         shared = None if layer.shared_bias is None else numbers[key("b", l)]
-        layers.append(Layer(layer.units, layer.activation, weights, biases, shared, layer.slope, layer.custom))
+        layers.append(
+            Layer(layer.units, layer.activation, weights, biases, shared, layer.slope, layer.custom)
+        )
     batch = len(spec.samples) > 1
     samples = []
     for n, s in enumerate(spec.samples, 1):
@@ -121,7 +127,9 @@ def with_numbers(spec: NetworkSpec, numbers: dict[str, sp.Rational], title: str)
     )
 
 
-def unfair(net: Network, values: dict, drawn: set[str], vary: Vary, reference: frozenset | None) -> str | None:
+def unfair(
+    net: Network, values: dict, drawn: set[str], vary: Vary, reference: frozenset | None
+) -> str | None:
     """Why a variant's first iteration breaks a constraint (a short phrase), or None."""
     c = vary.constraints
     for n in net.samples():
@@ -158,9 +166,7 @@ def zeros(net: Network, values: dict) -> frozenset[str]:
     return frozenset(k for k, v in values.items() if k not in given and k[:1] not in "xy" and v == 0)
 
 
-def generate(
-    spec: NetworkSpec, seed: int, upto: int, title: str = "{title} (variant {k})"
-) -> list[Variant]:
+def generate(spec: NetworkSpec, seed: int, upto: int, title: str = "{title} (variant {k})") -> list[Variant]:
     """Variants 1 … ``upto`` of ``spec`` for ``seed``; ``title`` names each ({title}, {k})."""
     vary = spec.vary or Vary()
     table = slots(spec)

@@ -138,7 +138,9 @@ def read(r: Reader, value: object, loss: str, depth: int) -> Vary:
             if entry.distribution:
                 raise r.fail((*where, k), f"targets of loss {loss} are classes; they cannot be varied")
             if entry.unit_interval and not _inside(rng, 0, 1):
-                raise r.fail((*where, k), f"loss {loss} needs targets from 0 to 1: give low and high in [0, 1]")
+                raise r.fail(
+                    (*where, k), f"loss {loss} needs targets from 0 to 1: give low and high in [0, 1]"
+                )
         if k == "learning_rate" and rng is not None and not _inside(rng, 0, None):
             raise r.fail((*where, k), "the learning rate must stay >= 0: give low >= 0")
     ask = _ask(r, m.get("ask", list(DEFAULT_ASK)), (*where, "ask"))
@@ -162,7 +164,9 @@ def _range(r: Reader, value: object, path: tuple) -> Range | None:
     m = r.mapping(value, path, RANGE_KEYS)
     if "values" in m:
         if len(m) > 1:
-            raise r.fail(path, "values is a list of choices: give it alone, without low, high, step or spread")
+            raise r.fail(
+                path, "values is a list of choices: give it alone, without low, high, step or spread"
+            )
         items = m["values"]
         if not isinstance(items, list) or not items:
             raise r.fail((*path, "values"), "expected a non-empty list of numbers")
@@ -181,8 +185,15 @@ def _range(r: Reader, value: object, path: tuple) -> Range | None:
     spread = r.number(m["spread"], (*path, "spread")) if "spread" in m else None
     if spread is not None and spread < 0:
         raise r.fail((*path, "spread"), f"expected a spread >= 0, got {decimal(spread)}")
-    if low is not None and high is not None and step is not None and sp.floor(high / step) < sp.ceiling(low / step):
-        raise r.fail(path, f"no multiple of step {decimal(step)} lies between {decimal(low)} and {decimal(high)}")
+    if (
+        low is not None
+        and high is not None
+        and step is not None
+        and sp.floor(high / step) < sp.ceiling(low / step)
+    ):
+        raise r.fail(
+            path, f"no multiple of step {decimal(step)} lies between {decimal(low)} and {decimal(high)}"
+        )
     return Range(low, high, step, spread)
 
 

@@ -21,7 +21,9 @@ def count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_VARIANTS}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to {MAX_VARIANTS}, got {text!r}"
+        ) from None
     if not 1 <= value <= MAX_VARIANTS:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_VARIANTS}, got {value}")
     return value
@@ -31,7 +33,9 @@ def seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^63 - 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to 2^63 - 1, got {text!r}"
+        ) from None
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^63 - 1, got {value}")
     return value
@@ -64,7 +68,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o", "--output", required=True, metavar="DIR", help="folder for the files (created if missing)"
     )
     cmd.add_argument(
-        "-f", "--format", choices=VARIANT_FORMATS, default="md", help="sheets and solutions as md, tex or html"
+        "-f",
+        "--format",
+        choices=VARIANT_FORMATS,
+        default="md",
+        help="sheets and solutions as md, tex or html",
     )
     cmd.add_argument(
         "--only",
@@ -74,7 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("--notation", choices=NOTATIONS, help="names of the quantities (default: the spec's)")
     cmd.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the files (default: en)")
-    cmd.add_argument("--digits", type=digits, default=8, metavar="N", help="significant digits shown (default 8)")
+    cmd.add_argument(
+        "--digits", type=digits, default=8, metavar="N", help="significant digits shown (default 8)"
+    )
     cmd.add_argument("-t", "--templates", metavar="DIR", help="a folder of templates searched first")
     cmd.add_argument(
         "--symbolic-check",
@@ -92,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
     from tracer.vary import DEFAULT_ASK
 
     if args.count is None and args.only is None:
-        raise TracerError("give the number of variants with -n N (or --only K to write variant K again)", "-n")
+        raise TracerError(
+            "give the number of variants with -n N (or --only K to write variant K again)", "-n"
+        )
     if args.count is not None and args.only is not None and args.only[-1] > args.count:
         raise TracerError(f"variant {args.only[-1]} is beyond -n {args.count}", "--only")
     if args.templates is not None and not Path(args.templates).is_dir():
@@ -100,7 +112,11 @@ def run(args: argparse.Namespace) -> int:
     out = _folder(args.output)
     spec = api.load(args.spec)
     options = Options(
-        fmt=args.format, notation=args.notation, lang=args.lang, digits=args.digits, template_dir=args.templates
+        fmt=args.format,
+        notation=args.notation,
+        lang=args.lang,
+        digits=args.digits,
+        template_dir=args.templates,
     )
     maker = Maker(options, spec.vary.ask if spec.vary else DEFAULT_ASK, args.symbolic_check)
     upto = args.only[-1] if args.only else args.count
@@ -128,5 +144,7 @@ def _folder(output: str) -> Path:
     if target.exists() and not target.is_dir():
         raise TracerError("is a file; variants need a folder", f"-o {output}")
     if not target.parent.is_dir():
-        raise TracerError(f"folder {str(target.parent)!r} does not exist (tracer creates only the last one)", f"-o {output}")
+        raise TracerError(
+            f"folder {str(target.parent)!r} does not exist (tracer creates only the last one)", f"-o {output}"
+        )
     return target
