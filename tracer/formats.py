@@ -56,6 +56,10 @@ class Format:
     def code(self, text: str) -> str:
         return f"`{text}`"
 
+    def code_block(self, text: str, language: str = "") -> str:
+        """Lines shown as written, in a fixed-width font (e.g. a file to fill in)."""
+        return f"```{language}\n{text.rstrip()}\n```"
+
     # -- math
     def inline(self, latex: str) -> str:
         return f"${latex.strip()}$"
@@ -154,6 +158,9 @@ class Tex(Format):
     def code(self, text: str) -> str:
         return rf"\texttt{{{self.esc(text)}}}"
 
+    def code_block(self, text: str, language: str = "") -> str:
+        return "\\begin{verbatim}\n" + text.rstrip() + "\n\\end{verbatim}"
+
     def inline(self, latex: str) -> str:
         return f"${latex.strip()}$"
 
@@ -200,6 +207,9 @@ class Html(Format):
 
     def code(self, text: str) -> str:
         return f"<code>{self.esc(text)}</code>"
+
+    def code_block(self, text: str, language: str = "") -> str:
+        return f"<pre><code>{self.esc(text.rstrip())}</code></pre>"
 
     def inline(self, latex: str) -> str:
         return to_mathml(latex, display=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracer import activations, formula, initial, losses
+from tracer import activations, formula, initial, losses, vary
 from tracer.spec import (
     LAYER_KEYS,
     MAX_ITERATIONS,
@@ -130,6 +130,7 @@ def schema() -> dict:
         },
         "oneOf": [{"required": [rule]} for rule in ("sig_figs", "decimals", "rel", "abs")],
     }
+    top["vary"] = _vary()
     assert tuple(top) == TOP_KEYS
     assert tuple(top["init"]["properties"]) == initial.KEYS
     return {
@@ -141,4 +142,50 @@ def schema() -> dict:
         "properties": top,
         "oneOf": [{"required": ["inputs", "targets"]}, {"required": ["samples"]}],
         "$defs": {"number": _NUMBER, "vector": _VECTOR, "targets": _TARGETS},
+    }
+
+
+def _vary() -> dict:
+    """``vary:``, what ``tracer variants`` redraws (tracer.vary)."""
+    rng = {
+        "description": "A range: multiples of step (default 10^-decimals) from low to high, or the "
+        "spec's value ± spread; or values: a list to choose from; false keeps the spec's numbers.",
+        "anyOf": [
+            {"type": "boolean"},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "low": {"$ref": "#/$defs/number"},
+                    "high": {"$ref": "#/$defs/number"},
+                    "step": {"$ref": "#/$defs/number"},
+                    "spread": {"$ref": "#/$defs/number"},
+                    "values": {"$ref": "#/$defs/vector"},
+                },
+            },
+        ],
+    }
+    flags = {k: {"type": "boolean"} for k in vary.CONSTRAINT_KEYS[:6] if k != "min_gradient"}
+    constraints = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            **flags,
+            "min_gradient": {"$ref": "#/$defs/number"},
+            "saturation": {"$ref": "#/$defs/number"},
+            "tries": {"type": "integer", "minimum": 1, "maximum": vary.MAX_TRIES},
+        },
+    }
+    return {
+        "description": "What tracer variants draws anew for each variant, and the fairness constraints. "
+        "Keys W1, b1, W2, … give one layer's weights or biases their own range.",
+        "type": "object",
+        "properties": {
+            "decimals": {"type": "integer", "minimum": 0, "maximum": 6},
+            **{group: rng for group in vary.GROUPS},
+            "ask": {"type": "array", "minItems": 1, "items": {"enum": list(vary.ASKABLE)}},
+            "constraints": constraints,
+        },
+        "patternProperties": {"^[Wb][1-9][0-9]?$": rng},
+        "additionalProperties": False,
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from tracer import activations, formula, initial, limits, losses
+from tracer import activations, formula, initial, limits, losses, vary
 from tracer.errors import TracerError
 from tracer.initial import Init
 from tracer.limits import (
@@ -44,6 +44,7 @@ TOP_KEYS = (
     "init",
     "activations",
     "tolerance",
+    "vary",
 )
 LAYER_KEYS = ("units", "activation", "slope", "weights", "biases")
 SAMPLE_KEYS = ("inputs", "targets")
@@ -85,6 +86,7 @@ class NetworkSpec:
     init: Init | None = None  # how weights missing from the spec were drawn
     drawn: tuple[int, ...] = ()  # the layers (1-based) whose weights were drawn
     tolerance: Tolerance | None = None  # how tracer check judges answers (tracer.tolerance)
+    vary: vary.Vary | None = None  # what tracer variants redraws (tracer.vary)
 
     @property
     def n_inputs(self) -> int:
@@ -189,7 +191,8 @@ class _Reader(Reader):
             else None,
         )
         frozen = self.frozen(top.get("frozen", []), spec)
-        return NetworkSpec(**{**spec.__dict__, "frozen": frozen})
+        varied = vary.read(self, top["vary"], loss, len(layers)) if "vary" in top else None
+        return NetworkSpec(**{**spec.__dict__, "frozen": frozen, "vary": varied})
 
     def check_size(self, top: dict, raw: list[_RawSample], heads: list[_Head], iterations: int) -> None:
         """Refuse a network too large for :mod:`tracer.limits`, from its declared shapes alone."""

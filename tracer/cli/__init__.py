@@ -1,4 +1,5 @@
-"""The command line: ``tracer report | check | diagram | examples | schema``, one module per subcommand.
+"""The command line: ``tracer report | check | variants | diagram | examples | schema``, one module
+per subcommand.
 
 All file I/O lives in this package. Each subcommand module has ``register(sub)``, which
 adds its parser and sets ``run``; ``run(args)`` returns the exit code.
@@ -11,14 +12,14 @@ import os
 import sys
 
 from tracer import __version__
-from tracer.cli import check, diagram, info, report
+from tracer.cli import check, diagram, info, report, variants
 from tracer.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Parser
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
 
 __all__ = ["FORMATS", "build_parser", "main"]
 
-COMMANDS = (report, check, diagram, info)
+COMMANDS = (report, check, variants, diagram, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
