@@ -45,7 +45,7 @@ def formulas(markdown: str) -> list[dict]:
 @pytest.mark.parametrize("name", sorted(REPORTS))
 def test_markdown_math_subset(name: str) -> None:
     found = formulas(REPORTS[name])
-    assert len(found) > 20
+    assert len(found) > (5 if name.startswith("homework/") else 20)  # feedback is short
     for f in found:
         for bad in (r"\label", r"\eqref", r"\tag"):
             assert bad not in f["tex"]
