@@ -421,3 +421,15 @@ def test_python_api_check():
     assert tracer.check("sigmoid-222-bias", text).all_right
     assert not tracer.check("sigmoid-222-bias", text, tolerance="sig_figs=3,fewer_digits=wrong").all_right
     assert tracer.check("sigmoid-222-bias", {"a3": 0.6236336}).all_right
+
+
+def test_python_api_variants_are_checkable():
+    import tracer
+
+    drawn = tracer.variants("sigmoid-222-bias", 3, seed=5)
+    assert [v.index for v in drawn] == [1, 2, 3]
+    more = tracer.variants("sigmoid-222-bias", 5, seed=5)
+    assert [v.numbers for v in drawn] == [v.numbers for v in more[:3]]
+    v = drawn[1]
+    t = tracer.trace(v.spec, check=False).trace
+    assert tracer.check(v.spec, {"a3": str(sp.Float(t.first.values["a1[1]"], 12))}).all_right

@@ -9,7 +9,7 @@
 In Jupyter a :class:`Traced` shows itself as its report. The command line (``tracer report``),
 the Sphinx directive (:mod:`tracer.sphinx`) and the MkDocs fence (:mod:`tracer.markdown_fence`)
 are thin layers over this module. ``tracer.check(spec, answers)`` marks a student's answers
-(:mod:`tracer.checking`); generating variants of a problem is planned, not part of this version.
+and ``tracer.variants(spec, n, seed)`` draws variants of a problem (:mod:`tracer.checking`).
 
 Importing this module is cheap: SymPy and the templates load on the first trace.
 """

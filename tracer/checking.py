@@ -1,4 +1,5 @@
-"""The Python API of ``tracer check``: mark a student's answers against a spec.
+"""The Python API of ``tracer check`` and ``tracer variants``: mark a student's answers against
+a spec; draw variants of a problem.
 
 >>> import tracer
 >>> marked = tracer.check("sigmoid-222-bias", {"a3": "0.6236336", "a4": "0.50274997"})
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
     from tracer.api import SpecLike
     from tracer.marking import Mark, Marking
+    from tracer.variants import Variant
 
     AnswersLike = Union[str, os.PathLike[str], Mapping[str, Any]]  # noqa: UP007
 
@@ -77,6 +79,17 @@ def _as_text(data: Mapping[str, Any]) -> dict:
         else:
             out[k] = v
     return out
+
+
+def variants(spec: SpecLike, n: int, seed: int = 0) -> list[Variant]:
+    """Variants 1 … ``n`` of ``spec`` as ``tracer variants`` draws them (its ``vary:`` section,
+    or the defaults): each has ``index``, ``seed``, ``draw``, ``numbers`` and ``spec`` — trace
+    ``v.spec`` for the worked solution, ``tracer.check(v.spec, answers)`` to mark it. Variant k
+    depends only on (spec, seed, k), never on ``n``."""
+    from tracer.api import load
+    from tracer.variants import generate
+
+    return generate(load(spec), seed, n)
 
 
 class Checked:
