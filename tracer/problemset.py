@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from tracer import context, derive, lang, sections, specyaml
+from tracer import derive, lang, specyaml
 from tracer.check import Check, _numeric, at_kinks, self_check
 from tracer.markup import Markup, Math
 from tracer.notation import Notation, grad, updated
 from tracer.printing import number_text
-from tracer.render import Options, _folders, _shown, _tidy, make_env, notation_of
+from tracer.render import Options, _folders, _tidy, make_env, notation_of, report_context
 from tracer.spec import NetworkSpec
 from tracer.trace import Trace, trace
 from tracer.variants import Variant, slots
@@ -163,17 +163,8 @@ class Maker:
         return out
 
     def _context(self, result: Trace, names: Notation) -> dict:
-        opts, fmt, strings = self.options, self.f, self.strings
-        selection = sections.parse((), result, names)
-        ctx = context.build(result, names, strings, opts.digits)
-        ctx["shows"] = selection.shows
-        ctx["fragment"] = opts.fragment
-        ctx["eta_zero"] = result.spec.learning_rate == 0
-        ctx["lang"] = opts.lang
-        ctx["fmt"] = opts.fmt
-        ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
-        ctx["p"] = fmt.prose
-        ctx["shown"] = lambda item: _shown(fmt, item)
+        ctx = report_context(result, self.options, self.strings, self.f)
+        ctx["fmt"] = self.options.fmt
         return ctx
 
     def _sheet_context(

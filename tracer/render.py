@@ -124,11 +124,19 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
         if opts.only:
             raise TracerError("the JSON trace is always whole; --only is for md, tex and html", "only")
         return json.dumps(to_json(trace), indent=2, ensure_ascii=False) + "\n"
-    names = notation_of(trace, opts.notation)
-    selection = sections.parse(opts.only, trace, names)
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
+    ctx = report_context(trace, opts, strings, fmt)
+    text = env.get_template(f"default/report.{fmt.name}.jinja2").render(ctx)
+    return _tidy(text)
+
+
+def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: formats.Format) -> dict:
+    """Everything the report templates use, for either view (the one place that assembles it:
+    :func:`render`, and the problem sets of :mod:`tracer.problemset`)."""
+    names = notation_of(trace, opts.notation)
+    selection = sections.parse(opts.only, trace, names)
     first = min(opts.detail)
     if view_of(trace, opts.view) == "matrix":
         if opts.exact or opts.carry_rounded:
@@ -153,8 +161,7 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     ctx["t"] = lambda key, /, **values: fmt.prose(strings(key, **values))
     ctx["p"] = fmt.prose
     ctx["shown"] = lambda item: _shown(fmt, item)
-    text = env.get_template(f"default/report.{fmt.name}.jinja2").render(ctx)
-    return _tidy(text)
+    return ctx
 
 
 def _format(name: str) -> formats.Format:
