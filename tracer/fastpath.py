@@ -35,20 +35,48 @@ SOFTMAX = "softmax"  # coupled: δ = a ⊙ (g − Σ_k g_k a_k), the Jacobian a_
 SCALAR_LIMIT = 400
 
 
-class _WherePrinter(NumPyPrinter):
-    """NumPy code with a piecewise expression as nested ``where`` (one pass over the array
-    per piece; the default ``select`` builds every piece's list first)."""
+class _ArrayPrinter(NumPyPrinter):
+    """NumPy code that runs at the speed of plain arithmetic on large arrays.
+
+    ``numpy.where`` and ``numpy.select`` take about 20 times longer than a multiplication
+    when the condition changes from element to element (a ReLU layer's signs), so: max and
+    min become ``numpy.maximum`` and ``numpy.minimum``; a case split between constants
+    (relu′, leaky_relu′) becomes arithmetic on the condition, k₁·c + k₂·¬c, exact for
+    finite constants; any other case split a chain of ``numpy.where``, which never
+    evaluates a piece where it does not apply into the result (softplus's stable form).
+    """
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return self._fold("numpy.maximum", expr.args)
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return self._fold("numpy.minimum", expr.args)
+
+    def _fold(self, name: str, args: tuple[sp.Expr, ...]) -> str:
+        out = self._print(args[0])
+        for arg in args[1:]:
+            out = f"{name}({out}, {self._print(arg)})"
+        return out
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        pieces = expr.args
+        if len(pieces) == 2 and pieces[1].cond == sp.true and all(p.expr.is_Number for p in pieces):
+            condition = self._print(pieces[0].cond)
+            terms = [
+                mask if value == 1 else f"{self._print(value)}*{mask}"
+                for value, mask in ((pieces[0].expr, f"({condition})"), (pieces[1].expr, f"(~({condition}))"))
+                if value != 0
+            ]
+            return " + ".join(terms) or "0"
         out = "numpy.nan"
-        for piece, condition in reversed(expr.args):
+        for piece, condition in reversed(pieces):
             value = self._print(piece)
             out = value if condition == sp.true else f"numpy.where({self._print(condition)}, {value}, {out})"
         return out
 
 
 def _numpy(args: object, expr: sp.Expr) -> Callable:
-    return sp.lambdify(args, expr, modules="numpy", printer=_WherePrinter)
+    return sp.lambdify(args, expr, modules="numpy", printer=_ArrayPrinter)
 
 
 @dataclass(frozen=True)
@@ -81,7 +109,17 @@ def layer_math(act: activations.Activation) -> LayerMath | None:
         uses_a = False
     constant = not d.free_symbols
     arg = activations.A if uses_a else activations.Z
-    return LayerMath(f, d, uses_a, _numpy(activations.Z, f), None if constant else _numpy(arg, d))
+    f_np = _numpy(activations.Z, _array_form(act, f))
+    return LayerMath(f, d, uses_a, f_np, None if constant else _numpy(arg, d))
+
+
+def _array_form(act: activations.Activation, f: sp.Expr) -> sp.Expr:
+    """f for arrays: the registry's max form (relu = max(0, z)) where SymPy proves it equal to
+    the case split, one pass of ``numpy.maximum`` instead of a ``where``."""
+    shown = act.display
+    if shown is not None and shown.has(sp.Max, sp.Min) and sp.simplify(shown.rewrite(sp.Piecewise) - f) == 0:
+        return shown
+    return f
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -193,11 +231,12 @@ class Fast:
         return zs, as_
 
     def _local(self, l: int, z: np.ndarray, a: np.ndarray) -> np.ndarray | float:
-        """∂a/∂z of layer ``l`` (a number when the derivative is a constant)."""
+        """∂a/∂z of layer ``l``: a number when the derivative is a constant, else an array that
+        multiplies like one of floats (a case split between constants gives booleans)."""
         m = self.layers[l].math
         if m.d_np is None:
             return float(m.d)  # type: ignore[arg-type]
-        return _array(m.d_np(a if m.uses_a else z), z.shape)
+        return m.d_np(a if m.uses_a else z)
 
     def _delta(self, l: int, upstream: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         if self.layers[l].math.coupled:  # softmax: the whole Jacobian applied to ∂L/∂a
@@ -289,26 +328,43 @@ class Fast:
     def _vector(
         self, theta: np.ndarray, count: int, marks: frozenset[int], losses: list, kept: dict, offset: int
     ) -> np.ndarray:
+        """The vector kernel's loop: the same pass as :meth:`state`, into arrays allocated once
+        (a fresh array per step costs page faults that can double the time of a wide layer)."""
         ws, bs = self._split(theta)
-        eta, x, n = self.eta, self.x, len(self.layers)
+        eta, x, n, rows = self.eta, self.x, len(self.layers), self.x.shape[0]
+        zbuf = [np.empty((rows, layer.shape[0])) for layer in self.layers]
+        upbuf = [np.empty((rows, layer.shape[0])) for layer in self.layers]
+        gwbuf = [np.empty(layer.shape) for layer in self.layers]
         with np.errstate(all="ignore"):
             for i in range(count):
                 if i in marks:
                     kept[offset + i] = self._join(ws, bs)
-                zs, as_ = self._forward(ws, bs)
-                out = as_[-1]
-                losses.append(self.scale * float(np.sum(self.term(self.y, out))))
-                upstream = self._upstream(out)
+                as_ = []
+                prev = x
+                for l, layer in enumerate(self.layers):
+                    z = np.matmul(prev, ws[l].T, out=zbuf[l])
+                    if bs[l] is not None:
+                        z += bs[l]
+                    prev = _array(layer.math.f_np(z), z.shape)
+                    as_.append(prev)
+                losses.append(self.scale * float(np.sum(self.term(self.y, prev))))
+                upstream = self._upstream(prev)
                 for l in range(n - 1, -1, -1):
                     layer = self.layers[l]
-                    delta = self._delta(l, upstream, zs[l], as_[l])
-                    gw = delta.T @ (x if l == 0 else as_[l - 1])
+                    if layer.math.coupled:
+                        delta = self._delta(l, upstream, zbuf[l], as_[l])
+                    else:
+                        local = self._local(l, zbuf[l], as_[l])
+                        one = isinstance(local, float) and local == 1.0
+                        delta = upstream if one else np.multiply(upstream, local, out=upstream)
+                    gw = np.matmul(delta.T, x if l == 0 else as_[l - 1], out=gwbuf[l])
                     gb = None if layer.bias is None else _bias_gradient(layer, delta)
-                    if l:
-                        upstream = delta @ ws[l]  # with the weights before this update
+                    if l:  # with the weights before this update
+                        upstream = np.matmul(delta, ws[l], out=upbuf[l - 1])
                     if layer.w_mask is not None:
                         gw *= layer.w_mask
-                    ws[l] -= eta * gw
+                    gw *= eta
+                    ws[l] -= gw
                     if gb is not None:
                         if layer.b_mask is not None:
                             gb *= layer.b_mask
