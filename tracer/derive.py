@@ -8,7 +8,9 @@ and :mod:`tracer.losses`, where SymPy derived them once per kind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import sympy as sp
 
@@ -27,6 +29,10 @@ class Step:
     unit: int | None = None
     sample: int | None = None
     param: str | None = None
+
+
+# A weight, the input it multiplies, the rest of the net input and the bias (for ∂z/∂w).
+_W, _A, _REST, _B = sp.symbols("w a R b", real=True)
 
 
 def _fn(act: activations.Activation) -> type[sp.Function]:
@@ -97,8 +103,58 @@ def total_loss_step(net: Network) -> Step:
     return Step("L", "loss_total", (_add(*shares),))
 
 
+class _Sample:
+    """The expressions one sample's backward pass shares between steps, each built once: the
+    sum over the next layer a hidden unit's ∂L/∂a is written with appears in its own step
+    and again in the chain rule of every weight into that unit."""
+
+    def __init__(self, net: Network, n: int) -> None:
+        self.net, self.n = net, n
+        self._memo: dict[tuple[str, int, int], sp.Expr] = {}
+
+    def _get(self, what: str, unit: Unit, build: Callable[[], sp.Expr]) -> sp.Expr:
+        key = (what, unit.layer, unit.index)
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def paths(self, unit: Unit) -> sp.Expr:
+        """Σ_k ∂L/∂z_k · ∂z_k/∂a_j over the next layer's units k."""
+        net, n, l = self.net, self.n, unit.layer
+        ak = net.a(l, unit.index, n)
+        return self._get(
+            "paths",
+            unit,
+            lambda: _add(
+                *(_mul(_g(net.z(l + 1, k.index, n)), _p(net.z(l + 1, k.index, n), ak)) for k in net.units[l])
+            ),
+        )
+
+    def deltas(self, unit: Unit) -> sp.Expr:
+        """Σ_k δ_k · W_kj over the next layer's units k."""
+        net, n, l = self.net, self.n, unit.layer
+        return self._get(
+            "deltas",
+            unit,
+            lambda: _add(
+                *(
+                    _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[unit.index - 1]))
+                    for k in net.units[l]
+                )
+            ),
+        )
+
+    def loss_factor(self, unit: Unit) -> sp.Expr:
+        return self._get("loss", unit, lambda: _loss_factor(self.net, unit.index, self.n))
+
+    def coupled(self, unit: Unit) -> tuple[sp.Expr, ...]:
+        found = self._get("coupled", unit, lambda: sp.Tuple(*_coupled_delta(self.net, unit, self.n)))
+        return tuple(found)
+
+
 def backward_steps(net: Network, n: int) -> list[Step]:
     out: list[Step] = []
+    shared = _Sample(net, n)
     for layer in reversed(net.units):
         l = layer[0].layer
         act = net.activation(l)
@@ -110,14 +166,9 @@ def backward_steps(net: Network, n: int) -> list[Step]:
             if l == net.depth:
                 y = symbol(net.y(u.index, n))
                 share = _scaled(net.loss_scale, net.loss.term.xreplace({losses.Y: y, losses.A: a}))
-                forms = (sp.Derivative(share, a), _loss_factor(net, u.index, n))
+                forms = (sp.Derivative(share, a), shared.loss_factor(u))
             else:
-                nxt = net.units[l]
-                paths = [_mul(_g(net.z(l + 1, k.index, n)), _p(net.z(l + 1, k.index, n), ak)) for k in nxt]
-                deltas = [
-                    _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[u.index - 1])) for k in nxt
-                ]
-                forms = (_add(*paths), _add(*deltas))
+                forms = (shared.paths(u), shared.deltas(u))
             steps.append(Step(grad(ak), "dL_da", forms, l, u.index, n))
             if rule is None:
                 local_d = softmax.jacobian().entry(a, a, True)
@@ -129,12 +180,12 @@ def backward_steps(net: Network, n: int) -> list[Step]:
                 local_d = rule.dz.xreplace({activations.Z: z})
             steps.append(Step(partial(ak, zk), "da_dz", _local_forms(rule, local_d, z), l, u.index, n))
             chain = (_mul(_g(zk)), _mul(_g(ak), _p(ak, zk)))
-            delta = _coupled_delta(net, u, n) if rule is None else chain
+            delta = shared.coupled(u) if rule is None else chain
             steps.append(Step(net.delta(l, u.index, n), "delta", delta, l, u.index, n))
         out += _in_order(steps, "dL_da") if act.coupled else steps
         for p in net.trainable:
             if p.layer == l:
-                out.append(_grad_step(net, p.key, n))
+                out.append(_grad_step(net, p.key, n, shared))
     return out
 
 
@@ -190,37 +241,45 @@ def _coupled_delta(net: Network, unit: Unit, n: int) -> tuple[sp.Expr, ...]:
     return (_mul(_g(zj)), chain, _add(*terms), _scaled(scale, collected), _scaled(scale, result))
 
 
-def _grad_step(net: Network, param: str, n: int) -> Step:
+def _grad_step(net: Network, param: str, n: int, shared: _Sample) -> Step:
     uses = net.uses(param)
     chain, short, factors = [], [], []
     for unit, i in uses:
-        chain.append(_chain(net, unit, i, param, n))
+        chain.append(_chain(net, unit, i, param, n, shared))
         d = symbol(net.delta(unit.layer, unit.index, n))
         short.append(d if i is None else _mul(d, symbol(net.a(unit.layer - 1, i, n))))
-        factors.append(_factors(net, unit, param, n))
+        factors.append(_factors(net, unit, i, n, shared))
     layer = uses[0][0].layer
     forms = (_add(*chain), _add(*short), _add(*factors))
     return Step(sample_grad(net, param, n), "grad", forms, layer, sample=n, param=param)
 
 
-def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
+@cache
+def _net_input_derivatives() -> tuple[sp.Expr, sp.Expr]:
+    """∂z/∂w and ∂z/∂b of a net input z = w·a + (the other terms) + b, by ``sympy.diff``
+    once: every weight and bias of every unit takes its own symbols into these."""
+    z = _W * _A + _REST + _B
+    return sp.diff(z, _W), sp.diff(z, _B)
+
+
+def _dz(net: Network, unit: Unit, i: int | None, n: int) -> sp.Expr:
+    """∂z/∂w for the weight from input i of ``unit`` (the bias when i is None)."""
+    by_weight, by_bias = _net_input_derivatives()
+    if i is None:
+        return by_bias
+    return by_weight.xreplace({_A: symbol(net.a(unit.layer - 1, i, n))})
+
+
+def _factors(net: Network, unit: Unit, i: int | None, n: int, shared: _Sample) -> sp.Expr:
     """The chain-rule product with every factor written as its derived expression."""
     l = unit.layer
     ak, zk = net.a(l, unit.index, n), net.z(l, unit.index, n)
-    a, _z = symbol(ak), symbol(zk)
-    dz_dw = sp.diff(net.net_input(unit, n), symbol(param))
+    a = symbol(ak)
+    dz_dw = _dz(net, unit, i, n)
     if net.activation(l).coupled:  # δ_j as the softmax step wrote it last, then ∂z/∂w
-        kept = [f for f in (_coupled_delta(net, unit, n)[-1], dz_dw) if f != 1]
+        kept = [f for f in (shared.coupled(unit)[-1], dz_dw) if f != 1]
         return _mul(*kept) if len(kept) > 1 else kept[0]
-    if l == net.depth:
-        first = _loss_factor(net, unit.index, n)
-    else:
-        first = _add(
-            *(
-                _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[unit.index - 1]))
-                for k in net.units[l]
-            )
-        )
+    first = shared.loss_factor(unit) if l == net.depth else shared.deltas(unit)
     act = activations.layer_rule(net.activation(l))
     if act.da is not None:
         local = act.da.xreplace({activations.A: a})
@@ -232,20 +291,12 @@ def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
     return _mul(*kept) if len(kept) > 1 else kept[0]
 
 
-def _chain(net: Network, unit: Unit, i: int | None, param: str, n: int) -> sp.Expr:
+def _chain(net: Network, unit: Unit, i: int | None, param: str, n: int, shared: _Sample) -> sp.Expr:
     """∂L/∂a · ∂a/∂z · ∂z/∂w; for a hidden unit ∂L/∂a is the sum over the next layer."""
     ak, zk = net.a(unit.layer, unit.index, n), net.z(unit.layer, unit.index, n)
     if net.activation(unit.layer).coupled:  # softmax: ∂L/∂z_j, its sum over k written in the δ step
         return _mul(_g(zk), _p(zk, param))
-    if unit.layer == net.depth:
-        first: sp.Expr = _g(ak)
-    else:
-        first = _add(
-            *(
-                _mul(_g(net.z(unit.layer + 1, k.index, n)), _p(net.z(unit.layer + 1, k.index, n), ak))
-                for k in net.units[unit.layer]
-            )
-        )
+    first = _g(ak) if unit.layer == net.depth else shared.paths(unit)
     return _mul(first, _p(ak, zk), _p(zk, param))
 
 
