@@ -30,37 +30,48 @@ class Block:
     notes: list[str] = field(default_factory=list)  # markup shown after the block
 
 
+_INVISIBLE = re.compile(r"\\(left|right|mathrm|operatorname|begin\{[a-z]*\}|end\{[a-z]*\})")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_COMMAND = re.compile(r"\\[a-zA-Z]+")
+_SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
+_OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
+_UNCOUNTED = re.compile(r"[{}\s_^]")
+_SPLIT = re.compile(r"\\left|\\right|[{}]|(?= [-+] )")  # "" where a top-level sign may split
+_widths: dict[str, int] = {}  # the same terms come back in every step of a report
+_MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back
+
+
 def width(latex: str) -> int:
     """Roughly how many characters wide ``latex`` looks when typeset."""
-    text = re.sub(r"\\(left|right|mathrm|operatorname|begin\{[a-z]*\}|end\{[a-z]*\})", "", latex)
-    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: "x" * max(len(m[1]), len(m[2])), text)
-    text = re.sub(r"\\[a-zA-Z]+", "x", text)
-    text = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * ((len(m[1]) + 1) // 2), text)
-    operators = len(re.findall(r" [-+=] |\\cdot|\\approx", latex))  # each adds space around it
-    return len(re.sub(r"[{}\s_^]", "", text)) + operators
+    found = _widths.get(latex)
+    if found is None:
+        found = _width(latex)
+        if len(latex) <= _MEMO_LENGTH:
+            if len(_widths) > 100_000:  # a long-running process renders many reports
+                _widths.clear()
+            _widths[latex] = found
+    return found
+
+
+def _width(latex: str) -> int:
+    text = _INVISIBLE.sub("", latex)
+    text = _FRAC.sub(lambda m: "x" * max(len(m[1]), len(m[2])), text)
+    text = _COMMAND.sub("x", text)
+    text = _SCRIPT.sub(lambda m: "x" * ((len(m[1]) + 1) // 2), text)
+    operators = len(_OPERATOR.findall(latex))  # each adds space around it
+    return len(_UNCOUNTED.sub("", text)) + operators
 
 
 def split_terms(latex: str) -> list[str]:
     """``a + b - c`` → ``['a', '+ b', '- c']``, splitting only outside braces and brackets."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(latex):
-        if latex.startswith(r"\left", i):
-            depth += 1
-            i += 5
-            continue
-        if latex.startswith(r"\right", i):
-            depth -= 1
-            i += 6
-            continue
-        c = latex[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and latex.startswith((" + ", " - "), i) and i > start:
-            parts.append(latex[start:i].strip())
-            start = i + 1
-        i += 1
+    parts, depth, start = [], 0, 0
+    for m in _SPLIT.finditer(latex):
+        token = m.group()
+        if token:
+            depth += 1 if token in ("{", "\\left") else -1
+        elif depth == 0 and m.start() > start:
+            parts.append(latex[start : m.start()].strip())
+            start = m.start() + 1
     parts.append(latex[start:].strip())
     return parts
 

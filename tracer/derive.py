@@ -48,12 +48,18 @@ def _g(k: str) -> sp.Symbol:
     return symbol(grad(k))
 
 
+def _unevaluated(cls: type[sp.Mul] | type[sp.Add], args: tuple[object, ...]) -> sp.Expr:
+    """``cls(*args, evaluate=False)``, built directly: the same object without the constructor's
+    checks, which took most of the time of a large derivation (every symbol here commutes)."""
+    return cls._from_args(tuple(a if isinstance(a, sp.Basic) else sp.sympify(a) for a in args), True)
+
+
 def _mul(*factors: sp.Expr) -> sp.Expr:
-    return sp.Mul(*factors, evaluate=False)
+    return _unevaluated(sp.Mul, factors)
 
 
 def _add(*terms: sp.Expr) -> sp.Expr:
-    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+    return _unevaluated(sp.Add, terms) if len(terms) > 1 else terms[0]
 
 
 def forward_steps(net: Network, n: int) -> list[Step]:

@@ -46,10 +46,24 @@ class TracerPrinter(LatexPrinter):
         self.digits: int = digits
         self.fractions: bool = bool(merged["fractions"])
         self.rounded = False  # set when a number had to be rounded for display
+        # Each expression's LaTeX and whether a number in it was rounded. A report prints the
+        # same sums again and again (a hidden unit's Σ_k δ_k W_kj in every weight's step).
+        self._memo: dict[sp.Basic, tuple[str, bool]] = {}
 
     def doprint(self, expr: sp.Expr) -> str:
         self.rounded = False
         return super().doprint(expr)
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        if kwargs or not isinstance(expr, sp.Basic):
+            return super()._print(expr, **kwargs)
+        found = self._memo.get(expr)
+        if found is None:
+            outer, self.rounded = self.rounded, False
+            found = self._memo[expr] = (super()._print(expr), self.rounded)
+            self.rounded = outer
+        self.rounded |= found[1]
+        return found[0]
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if self.values is not None and expr in self.values:
