@@ -1,125 +1,23 @@
 """One step as display math: its formulas, the numbers put into them, and its value.
 
-A step becomes rows of an ``aligned`` block: ``lhs = form = … = numbers ≈ value``.
-Short lines share a row (formula = numbers = value on one line); a right-hand side too
-wide for a page is broken before a top-level ``+`` or ``−`` onto continuation rows.
+The rows of the ``aligned`` block it becomes are laid out by :mod:`tracer.layout`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import sympy as sp
 
 from tracer.derive import Step
+from tracer.layout import Block, Fill, aligned, filled
 from tracer.markup import Math
 from tracer.notation import Notation
 from tracer.precision import Carried
-from tracer.printing import TracerPrinter, number_latex, rounded
+from tracer.printing import SLOT_MARKS, TracerPrinter, number_latex, rounded
 
-ROW_WIDTH = 72  # about the width of an A4 text column in characters of typeset math
+__all__ = ["EXACT_WIDTH", "Block", "Printers", "aligned"]
+
 EXACT_WIDTH = 40  # longest exact form shown with --exact (characters of LaTeX)
 EXACT_OPS = 5  # and at most this many operations: 1/(1 + e^{-49/50}) has four
-
-
-@dataclass
-class Block:
-    lhs: str
-    lines: list[tuple[str, str]]  # (relation, right-hand side) in reading order
-    notes: list[str] = field(default_factory=list)  # markup shown after the block
-
-
-_INVISIBLE = re.compile(r"\\(left|right|mathrm|operatorname|begin\{[a-z]*\}|end\{[a-z]*\})")
-_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
-_COMMAND = re.compile(r"\\[a-zA-Z]+")
-_SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
-_OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
-_UNCOUNTED = re.compile(r"[{}\s_^]")
-_SPLIT = re.compile(r"\\left|\\right|[{}]|(?= [-+] )")  # "" where a top-level sign may split
-_widths: dict[str, int] = {}  # the same terms come back in every step of a report
-_MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back
-
-
-def width(latex: str) -> int:
-    """Roughly how many characters wide ``latex`` looks when typeset."""
-    found = _widths.get(latex)
-    if found is None:
-        found = _width(latex)
-        if len(latex) <= _MEMO_LENGTH:
-            if len(_widths) > 100_000:  # a long-running process renders many reports
-                _widths.clear()
-            _widths[latex] = found
-    return found
-
-
-def _width(latex: str) -> int:
-    text = _INVISIBLE.sub("", latex)
-    text = _FRAC.sub(lambda m: "x" * max(len(m[1]), len(m[2])), text)
-    text = _COMMAND.sub("x", text)
-    text = _SCRIPT.sub(lambda m: "x" * ((len(m[1]) + 1) // 2), text)
-    operators = len(_OPERATOR.findall(latex))  # each adds space around it
-    return len(_UNCOUNTED.sub("", text)) + operators
-
-
-def split_terms(latex: str) -> list[str]:
-    """``a + b - c`` → ``['a', '+ b', '- c']``, splitting only outside braces and brackets."""
-    parts, depth, start = [], 0, 0
-    for m in _SPLIT.finditer(latex):
-        token = m.group()
-        if token:
-            depth += 1 if token in ("{", "\\left") else -1
-        elif depth == 0 and m.start() > start:
-            parts.append(latex[start : m.start()].strip())
-            start = m.start() + 1
-    parts.append(latex[start:].strip())
-    return parts
-
-
-def wrap(rhs: str, limit: int = ROW_WIDTH) -> list[str]:
-    """A wide right-hand side as pieces, each within ``limit`` where the terms allow."""
-    if width(rhs) <= limit:
-        return [rhs]
-    pieces: list[str] = []
-    for term in split_terms(rhs):
-        if pieces and width(pieces[-1]) + width(term) <= limit:
-            pieces[-1] += " " + term
-        else:
-            pieces.append(term)
-    return pieces
-
-
-def rows(block: Block) -> list[str]:
-    """The rows of one block in an aligned environment."""
-    out: list[list[str]] = []  # each row: lhs, then relation + rhs pieces
-    used = width(block.lhs)
-    current: list[str] = []
-    for rel, rhs in block.lines:
-        pieces = wrap(rhs)
-        item = f"{rel} {pieces[0]}"
-        if current and used + width(item) > ROW_WIDTH:
-            out.append(current)
-            current, used = [], width(block.lhs)
-        current.append(item)
-        used += width(item) + 1
-        for piece in pieces[1:]:
-            out.append(current)
-            current, used = [r"\quad " + piece], width(block.lhs) + width(piece)
-    out.append(current)
-    lines = []
-    for k, row in enumerate(out):
-        lhs = block.lhs if k == 0 else ""
-        lines.append(f"{lhs} &{' '.join(row)}")
-    return lines
-
-
-def aligned(*blocks: Block) -> str:
-    """One aligned environment holding the blocks, a little space between them."""
-    return (
-        "\\begin{aligned}\n"
-        + " \\\\[6pt]\n".join(" \\\\\n".join(rows(b)) for b in blocks)
-        + "\n\\end{aligned}"
-    )
 
 
 def _bare(latex: str) -> str:
@@ -168,9 +66,33 @@ class Printers:
         return Math(f"{self.name(key)} {rel} {shown}")
 
     def step(self, step: Step) -> Block:
+        if step.template is not None:
+            return self._templated(step)
         lines = [("=", self.sym(form)) for form in step.forms]
         numbers = self.numeric.doprint(step.forms[-1])
-        approx = self.numeric.rounded
+        return self._finish(step, lines, numbers, self.numeric.rounded)
+
+    def _templated(self, step: Step) -> Block:
+        """A step printed from the forms it shares with others of its kind, its own symbols (and
+        their numbers) put into the slots: the same text as printing its own forms."""
+        assert step.template is not None
+        texts = [self.sym(form) for form in step.template]
+        numbers = self.numeric.doprint(step.template[-1])
+        by_name: Fill = {SLOT_MARKS[slot]: self.symbolic._print(symbol) for slot, symbol in step.fill}
+        by_value: Fill = {SLOT_MARKS[slot]: self.numeric._print(symbol) for slot, symbol in step.fill}
+        approx = self.numeric.rounded  # the template's numbers or the filled ones were rounded
+        lines = [("=", filled(text, by_name)) for text in texts]
+        block = self._finish(step, lines, filled(numbers, by_value), approx)
+        slotted: list[tuple[str, Fill] | None] = [(text, by_name) for text in texts]
+        slotted += [None] * (len(block.lines) - len(slotted))
+        if len(block.lines) > len(texts) and block.lines[len(texts)][1] == filled(numbers, by_value):
+            slotted[len(texts)] = (numbers, by_value)
+        block.slotted = slotted
+        return block
+
+    def _finish(self, step: Step, lines: list[tuple[str, str]], numbers: str, approx: bool) -> Block:
+        """The block of ``step``: its forms, the numbers (unless they say nothing new), the
+        exact value where asked and short, the value, and a note where carrying changed it."""
         rel, shown = self.value(self.values[step.key], step.key)
         if not isinstance(step.forms[-1], sp.Symbol) and numbers not in (shown, lines[-1][1]):
             lines.append((r"\approx" if approx else "=", numbers))

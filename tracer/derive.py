@@ -18,6 +18,7 @@ from tracer import activations, losses, softmax
 from tracer.evaluate import sample_grad
 from tracer.network import Network, Unit
 from tracer.notation import grad, partial, symbol, updated
+from tracer.printing import SLOTS
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Step:
     unit: int | None = None
     sample: int | None = None
     param: str | None = None
+    # The same forms with placeholders (printing.SLOTS) where this step differs from others of
+    # its kind, shared by them (every weight into one unit; every update), and what fills them
+    # here: the report prints the shared forms once and puts each step's symbols in.
+    template: tuple[sp.Expr, ...] | None = None
+    fill: tuple[tuple[sp.Symbol, sp.Symbol], ...] = ()
 
 
 # A weight, the input it multiplies, the rest of the net input and the bias (for ∂z/∂w).
@@ -153,6 +159,18 @@ class _Sample:
     def loss_factor(self, unit: Unit) -> sp.Expr:
         return self._get("loss", unit, lambda: _loss_factor(self.net, unit.index, self.n))
 
+    def template(self, unit: Unit) -> tuple[sp.Expr, ...]:
+        """The grad-step forms of any weight into ``unit``: slot 0 for ∂z/∂w, slot 1 for its input."""
+        net, n = self.net, self.n
+        dz_dw, a_in = SLOTS[0], SLOTS[1]
+
+        def build() -> sp.Expr:
+            short = _mul(symbol(net.delta(unit.layer, unit.index, n)), a_in)
+            factors = _factors(net, unit, 1, n, self, a_in)
+            return sp.Tuple(_chain(net, unit, 1, dz_dw, n, self), short, factors)
+
+        return tuple(self._get("template", unit, build))
+
     def coupled(self, unit: Unit) -> tuple[sp.Expr, ...]:
         found = self._get("coupled", unit, lambda: sp.Tuple(*_coupled_delta(self.net, unit, self.n)))
         return tuple(found)
@@ -251,13 +269,25 @@ def _grad_step(net: Network, param: str, n: int, shared: _Sample) -> Step:
     uses = net.uses(param)
     chain, short, factors = [], [], []
     for unit, i in uses:
-        chain.append(_chain(net, unit, i, param, n, shared))
-        d = symbol(net.delta(unit.layer, unit.index, n))
-        short.append(d if i is None else _mul(d, symbol(net.a(unit.layer - 1, i, n))))
+        chain.append(_chain(net, unit, i, _p(net.z(unit.layer, unit.index, n), param), n, shared))
+        short.append(_short(net, unit, i, n, shared))
         factors.append(_factors(net, unit, i, n, shared))
     layer = uses[0][0].layer
     forms = (_add(*chain), _add(*short), _add(*factors))
-    return Step(sample_grad(net, param, n), "grad", forms, layer, sample=n, param=param)
+    key = sample_grad(net, param, n)
+    ((unit, i),) = uses if len(uses) == 1 and uses[0][1] is not None else ((None, None),)
+    if unit is None:  # a bias: one per unit, or shared by the layer
+        return Step(key, "grad", forms, layer, sample=n, param=param)
+    # A weight: the forms of every weight into this unit, ∂z/∂w and its input left open.
+    dz_dw, a_in = SLOTS[0], SLOTS[1]
+    fill = ((dz_dw, _p(net.z(unit.layer, unit.index, n), param)), (a_in, symbol(net.a(unit.layer - 1, i, n))))
+    return Step(key, "grad", forms, layer, sample=n, param=param, template=shared.template(unit), fill=fill)
+
+
+def _short(net: Network, unit: Unit, i: int | None, n: int, shared: _Sample) -> sp.Expr:
+    """δ · a, the chain rule in the δ shorthand (δ alone for a bias)."""
+    d = symbol(net.delta(unit.layer, unit.index, n))
+    return d if i is None else _mul(d, symbol(net.a(unit.layer - 1, i, n)))
 
 
 @cache
@@ -268,20 +298,23 @@ def _net_input_derivatives() -> tuple[sp.Expr, sp.Expr]:
     return sp.diff(z, _W), sp.diff(z, _B)
 
 
-def _dz(net: Network, unit: Unit, i: int | None, n: int) -> sp.Expr:
-    """∂z/∂w for the weight from input i of ``unit`` (the bias when i is None)."""
+def _dz(net: Network, unit: Unit, i: int | None, n: int, a_in: sp.Symbol | None = None) -> sp.Expr:
+    """∂z/∂w for the weight from input i of ``unit`` (the bias when i is None); ``a_in`` stands
+    for that input."""
     by_weight, by_bias = _net_input_derivatives()
     if i is None:
         return by_bias
-    return by_weight.xreplace({_A: symbol(net.a(unit.layer - 1, i, n))})
+    return by_weight.xreplace({_A: a_in if a_in is not None else symbol(net.a(unit.layer - 1, i, n))})
 
 
-def _factors(net: Network, unit: Unit, i: int | None, n: int, shared: _Sample) -> sp.Expr:
+def _factors(
+    net: Network, unit: Unit, i: int | None, n: int, shared: _Sample, a_in: sp.Symbol | None = None
+) -> sp.Expr:
     """The chain-rule product with every factor written as its derived expression."""
     l = unit.layer
     ak, zk = net.a(l, unit.index, n), net.z(l, unit.index, n)
     a = symbol(ak)
-    dz_dw = _dz(net, unit, i, n)
+    dz_dw = _dz(net, unit, i, n, a_in)
     if net.activation(l).coupled:  # δ_j as the softmax step wrote it last, then ∂z/∂w
         kept = [f for f in (shared.coupled(unit)[-1], dz_dw) if f != 1]
         return _mul(*kept) if len(kept) > 1 else kept[0]
@@ -297,13 +330,13 @@ def _factors(net: Network, unit: Unit, i: int | None, n: int, shared: _Sample) -
     return _mul(*kept) if len(kept) > 1 else kept[0]
 
 
-def _chain(net: Network, unit: Unit, i: int | None, param: str, n: int, shared: _Sample) -> sp.Expr:
-    """∂L/∂a · ∂a/∂z · ∂z/∂w; for a hidden unit ∂L/∂a is the sum over the next layer."""
+def _chain(net: Network, unit: Unit, i: int | None, dz_dw: sp.Symbol, n: int, shared: _Sample) -> sp.Expr:
+    """∂L/∂a · ∂a/∂z · ∂z/∂w (``dz_dw``); for a hidden unit ∂L/∂a is the sum over the next layer."""
     ak, zk = net.a(unit.layer, unit.index, n), net.z(unit.layer, unit.index, n)
     if net.activation(unit.layer).coupled:  # softmax: ∂L/∂z_j, its sum over k written in the δ step
-        return _mul(_g(zk), _p(zk, param))
+        return _mul(_g(zk), dz_dw)
     first = _g(ak) if unit.layer == net.depth else shared.paths(unit)
-    return _mul(first, _p(ak, zk), _p(zk, param))
+    return _mul(first, _p(ak, zk), dz_dw)
 
 
 def batch_steps(net: Network) -> list[Step]:
@@ -323,10 +356,23 @@ def batch_steps(net: Network) -> list[Step]:
     )
 
 
+def _update(eta: sp.Symbol, param: sp.Symbol, gradient: sp.Symbol) -> sp.Expr:
+    return _add(param, -_mul(eta, gradient))
+
+
 def update_steps(net: Network) -> list[Step]:
     eta = symbol("eta")
+    template = (_update(eta, SLOTS[2], SLOTS[3]),)
     return [
-        Step(updated(p.key), "update", (_add(p.symbol, -_mul(eta, _g(p.key))),), p.layer, param=p.key)
+        Step(
+            updated(p.key),
+            "update",
+            (_update(eta, p.symbol, _g(p.key)),),
+            p.layer,
+            param=p.key,
+            template=template,
+            fill=((SLOTS[2], p.symbol), (SLOTS[3], _g(p.key))),
+        )
         for p in net.trainable
     ]
 

@@ -16,6 +16,12 @@ from tracer import activations, notation
 
 DEFAULT_DIGITS = 8
 
+#: Placeholders in the forms a step shares with others of its kind (:class:`tracer.derive.Template`):
+#: each prints as its own marker, which :mod:`tracer.blocks` replaces by the step's own symbol or
+#: number. A marker is a command name no LaTeX uses, so it cannot occur anywhere else.
+SLOTS = tuple(sp.Symbol(f"slot{k}", real=True) for k in range(4))
+SLOT_MARKS = {slot: rf"\tracerslot{chr(ord('a') + k)}" for k, slot in enumerate(SLOTS)}
+
 
 class TracerPrinter(LatexPrinter):
     """LaTeX in a notation, optionally with numbers substituted for symbols."""
@@ -66,6 +72,8 @@ class TracerPrinter(LatexPrinter):
         return found[0]
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if expr in SLOT_MARKS:
+            return SLOT_MARKS[expr]
         if self.values is not None and expr in self.values:
             return self._number(self.values[expr], bracket=True)
         return self.notation.latex(expr.name)

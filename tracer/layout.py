@@ -1,0 +1,216 @@
+"""Rows of display math: how wide LaTeX looks and where a long right-hand side breaks.
+
+A step becomes rows of an ``aligned`` block: ``lhs = form = … = numbers ≈ value``. Short
+lines share a row (formula = numbers = value on one line); a right-hand side too wide for a
+page is broken before a top-level ``+`` or ``−`` onto continuation rows.
+
+A step printed from a template (:class:`tracer.derive.Step`) arrives as text with slot
+markers and what fills them. Its rows are laid out on that text, which is the same for
+every step of its kind, and filled at the end: the width of a filled text is the width of
+the text without its markers plus that of each fill, because a marker stands alone between
+spaces at brace depth 0, where none of the patterns of :func:`width` can reach across it.
+Texts or fills that do not meet those conditions are filled first and measured as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracer.printing import SLOT_MARKS
+
+ROW_WIDTH = 72  # about the width of an A4 text column in characters of typeset math
+
+_INVISIBLE = re.compile(r"\\(left|right|mathrm|operatorname|begin\{[a-z]*\}|end\{[a-z]*\})")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_COMMAND = re.compile(r"\\[a-zA-Z]+")
+_SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
+_OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
+_UNCOUNTED = re.compile(r"[{}\s_^]")
+_SPLIT = re.compile(r"\\left|\\right|[{}]|(?= [-+] )")  # "" where a top-level sign may split
+_MARKS = tuple(SLOT_MARKS.values())
+_MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
+
+Fill = dict[str, str]  # slot marker → the LaTeX that replaces it
+
+
+@dataclass
+class Block:
+    lhs: str
+    lines: list[tuple[str, str]]  # (relation, right-hand side) in reading order
+    notes: list[str] = field(default_factory=list)  # markup shown after the block
+    # Per line, the right-hand side with slot markers and their fill, when printed from a template.
+    slotted: list[tuple[str, Fill] | None] | None = None
+
+
+class _Memo(dict):
+    """A dictionary that forgets everything when it grows large (a long-running process
+    renders many reports)."""
+
+    def put(self, key: object, value: object) -> None:
+        if len(self) > 100_000:
+            self.clear()
+        self[key] = value
+
+
+_widths, _splits, _templates, _fills = _Memo(), _Memo(), _Memo(), _Memo()
+
+
+def width(latex: str) -> int:
+    """Roughly how many characters wide ``latex`` looks when typeset."""
+    found = _widths.get(latex)
+    if found is None:
+        found = _width(latex)
+        if len(latex) <= _MEMO_LENGTH:
+            _widths.put(latex, found)
+    return found
+
+
+def _width(latex: str) -> int:
+    text = _INVISIBLE.sub("", latex)
+    text = _FRAC.sub(lambda m: "x" * max(len(m[1]), len(m[2])), text)
+    text = _COMMAND.sub("x", text)
+    text = _SCRIPT.sub(lambda m: "x" * ((len(m[1]) + 1) // 2), text)
+    operators = len(_OPERATOR.findall(latex))  # each adds space around it
+    return len(_UNCOUNTED.sub("", text)) + operators
+
+
+def split_terms(latex: str) -> list[str]:
+    """``a + b - c`` → ``['a', '+ b', '- c']``, splitting only outside braces and brackets."""
+    parts, depth, start = [], 0, 0
+    for m in _SPLIT.finditer(latex):
+        token = m.group()
+        if token:
+            depth += 1 if token in ("{", "\\left") else -1
+        elif depth == 0 and m.start() > start:
+            parts.append(latex[start : m.start()].strip())
+            start = m.start() + 1
+    parts.append(latex[start:].strip())
+    return parts
+
+
+# -- slotted text --------------------------------------------------------------------------
+
+
+def filled(text: str, fill: Fill) -> str:
+    for mark, latex in fill.items():
+        text = text.replace(mark, latex)
+    return text
+
+
+def _template(text: str) -> tuple[int, dict[str, int]] | None:
+    """(width without the markers, how often each occurs), or None when a marker is not alone
+    between spaces at brace depth 0 (then the text is measured filled)."""
+    if text in _templates:
+        return _templates[text]
+    counts = {}
+    for mark in _MARKS:
+        for m in re.finditer(re.escape(mark), text):
+            k, end = m.start(), m.end()
+            alone = (k == 0 or text[k - 1] == " ") and (end == len(text) or text[end] == " ")
+            if not alone or text.count("{", 0, k) != text.count("}", 0, k):
+                _templates.put(text, None)
+                return None
+            counts[mark] = counts.get(mark, 0) + 1
+    bare = text
+    for mark in counts:
+        bare = bare.replace(mark, "")
+    found = (_width(bare), counts)
+    _templates.put(text, found)
+    return found
+
+
+def _fits_a_slot(latex: str) -> bool:
+    """Whether ``latex`` can stand in a slot without changing how the text around it splits or
+    measures: balanced, no sign between spaces, no space or sign at either end."""
+    found = _fills.get(latex)
+    if found is None:
+        found = (
+            latex == latex.strip()
+            and latex != ""
+            and latex.count("{") == latex.count("}")
+            and latex.count(r"\left") == latex.count(r"\right")
+            and " + " not in latex
+            and " - " not in latex
+            and latex[:2] not in ("- ", "+ ", "= ")
+            and latex[-2:] not in (" -", " +", " =")
+        )
+        _fills.put(latex, found)
+    return found
+
+
+def measure(text: str, fill: Fill) -> int:
+    """The width of ``text`` with its slots filled."""
+    if not fill:
+        return width(text)
+    shape = _template(text)
+    if shape is None or not all(_fits_a_slot(v) for v in fill.values()):
+        return width(filled(text, fill))
+    bare, counts = shape
+    return bare + sum(n * width(fill[mark]) for mark, n in counts.items())
+
+
+def _split(text: str, fill: Fill) -> list[str]:
+    """The terms of ``text`` (still slotted where the fill allows splitting the template)."""
+    if not fill:
+        return split_terms(text)
+    if not all(_fits_a_slot(v) for v in fill.values()):
+        return split_terms(filled(text, fill))
+    found = _splits.get(text)
+    if found is None:
+        found = split_terms(text)
+        _splits.put(text, found)
+    return found
+
+
+def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill | None = None) -> list[str]:
+    """A wide right-hand side as pieces, each within ``limit`` where the terms allow."""
+    fill = fill or {}
+    if measure(rhs, fill) <= limit:
+        return [rhs]
+    pieces: list[str] = []
+    for term in _split(rhs, fill):
+        if pieces and measure(pieces[-1], fill) + measure(term, fill) <= limit:
+            pieces[-1] += " " + term
+        else:
+            pieces.append(term)
+    return pieces
+
+
+def rows(block: Block) -> list[str]:
+    """The rows of one block in an aligned environment."""
+    out: list[list[str]] = []  # each row: lhs, then relation + rhs pieces
+    lhs_width = width(block.lhs)
+    used = lhs_width
+    current: list[str] = []
+    slotted = block.slotted or [None] * len(block.lines)
+    for (rel, rhs), template in zip(block.lines, slotted, strict=True):
+        text, fill = template if template is not None else (rhs, {})
+        if not all(_fits_a_slot(v) for v in fill.values()):  # lay out the filled text itself
+            text, fill = filled(text, fill), {}
+        pieces = wrap(text, fill=fill)
+        item = f"{rel} {pieces[0]}"
+        item_width = measure(item, fill)
+        if current and used + item_width > ROW_WIDTH:
+            out.append(current)
+            current, used = [], lhs_width
+        current.append(filled(item, fill))
+        used += item_width + 1
+        for piece in pieces[1:]:
+            out.append(current)
+            current, used = [r"\quad " + filled(piece, fill)], lhs_width + measure(piece, fill)
+    out.append(current)
+    lines = []
+    for k, row in enumerate(out):
+        lhs = block.lhs if k == 0 else ""
+        lines.append(f"{lhs} &{' '.join(row)}")
+    return lines
+
+
+def aligned(*blocks: Block) -> str:
+    """One aligned environment holding the blocks, a little space between them."""
+    return (
+        "\\begin{aligned}\n"
+        + " \\\\[6pt]\n".join(" \\\\\n".join(rows(b)) for b in blocks)
+        + "\n\\end{aligned}"
+    )
