@@ -37,9 +37,7 @@ class Printers:
     ) -> None:
         shown = carried.values if carried is not None else values
         self.symbolic = TracerPrinter(digits=digits, notation=names)
-        self.numeric = TracerPrinter(
-            digits=digits, notation=names, values={sp.Symbol(k, real=True): v for k, v in shown.items()}
-        )
+        self.numeric = TracerPrinter(digits=digits, notation=names, values=shown)
         self.fractions = TracerPrinter(digits=digits, notation=names, fractions=True)
         self.names = names
         self.values = shown
