@@ -31,7 +31,14 @@ _SPLIT = re.compile(r"\\left|\\right|[{}]|(?= [-+] )")  # "" where a top-level s
 _MARKS = tuple(SLOT_MARKS.values())
 _MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
 
-Fill = dict[str, str]  # slot marker → the LaTeX that replaces it
+
+class Fill(dict[str, str]):
+    """Slot marker → the LaTeX that replaces it; ``ok`` when every one can stand in its slot
+    without changing how the text around it splits or measures (see :func:`_fits_a_slot`)."""
+
+    def __init__(self, pairs: dict[str, str] | None = None) -> None:
+        super().__init__(pairs or {})
+        self.ok = all(_fits_a_slot(v) for v in self.values())
 
 
 @dataclass
@@ -67,10 +74,14 @@ def width(latex: str) -> int:
 
 
 def _width(latex: str) -> int:
-    text = _INVISIBLE.sub("", latex)
-    text = _FRAC.sub(lambda m: "x" * max(len(m[1]), len(m[2])), text)
-    text = _COMMAND.sub("x", text)
-    text = _SCRIPT.sub(lambda m: "x" * ((len(m[1]) + 1) // 2), text)
+    text = latex
+    if "\\" in text:  # (each pattern needs its backslash or brace: skip what cannot match)
+        text = _INVISIBLE.sub("", text)
+        if "{" in text:
+            text = _FRAC.sub(lambda m: "x" * max(len(m[1]), len(m[2])), text)
+        text = _COMMAND.sub("x", text)
+    if "{" in text:
+        text = _SCRIPT.sub(lambda m: "x" * ((len(m[1]) + 1) // 2), text)
     operators = len(_OPERATOR.findall(latex))  # each adds space around it
     return len(_UNCOUNTED.sub("", text)) + operators
 
@@ -90,6 +101,9 @@ def split_terms(latex: str) -> list[str]:
 
 
 # -- slotted text --------------------------------------------------------------------------
+
+
+_EMPTY = Fill()
 
 
 def filled(text: str, fill: Fill) -> str:
@@ -144,7 +158,7 @@ def measure(text: str, fill: Fill) -> int:
     if not fill:
         return width(text)
     shape = _template(text)
-    if shape is None or not all(_fits_a_slot(v) for v in fill.values()):
+    if shape is None or not fill.ok:
         return width(filled(text, fill))
     bare, counts = shape
     return bare + sum(n * width(fill[mark]) for mark, n in counts.items())
@@ -154,7 +168,7 @@ def _split(text: str, fill: Fill) -> list[str]:
     """The terms of ``text`` (still slotted where the fill allows splitting the template)."""
     if not fill:
         return split_terms(text)
-    if not all(_fits_a_slot(v) for v in fill.values()):
+    if not fill.ok:
         return split_terms(filled(text, fill))
     found = _splits.get(text)
     if found is None:
@@ -163,9 +177,8 @@ def _split(text: str, fill: Fill) -> list[str]:
     return found
 
 
-def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill | None = None) -> list[str]:
+def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill = _EMPTY) -> list[str]:
     """A wide right-hand side as pieces, each within ``limit`` where the terms allow."""
-    fill = fill or {}
     if measure(rhs, fill) <= limit:
         return [rhs]
     pieces: list[str] = []
@@ -185,9 +198,9 @@ def rows(block: Block) -> list[str]:
     current: list[str] = []
     slotted = block.slotted or [None] * len(block.lines)
     for (rel, rhs), template in zip(block.lines, slotted, strict=True):
-        text, fill = template if template is not None else (rhs, {})
-        if not all(_fits_a_slot(v) for v in fill.values()):  # lay out the filled text itself
-            text, fill = filled(text, fill), {}
+        text, fill = template if template is not None else (rhs, _EMPTY)
+        if not fill.ok:  # lay out the filled text itself
+            text, fill = filled(text, fill), _EMPTY
         pieces = wrap(text, fill=fill)
         item = f"{rel} {pieces[0]}"
         item_width = measure(item, fill)
