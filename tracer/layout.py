@@ -27,7 +27,7 @@ _COMMAND = re.compile(r"\\[a-zA-Z]+")
 _SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
 _OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
 _UNCOUNTED = re.compile(r"[{}\s_^]")
-_SPLIT = re.compile(r"\\left|\\right|[{}]|(?= [-+] )")  # "" where a top-level sign may split
+_SIGN = re.compile(r"(?= [-+] )")  # where a term may begin
 _MARKS = tuple(SLOT_MARKS.values())
 _MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
 
@@ -88,14 +88,15 @@ def _width(latex: str) -> int:
 
 def split_terms(latex: str) -> list[str]:
     """``a + b - c`` → ``['a', '+ b', '- c']``, splitting only outside braces and brackets."""
-    parts, depth, start = [], 0, 0
-    for m in _SPLIT.finditer(latex):
-        token = m.group()
-        if token:
-            depth += 1 if token in ("{", "\\left") else -1
-        elif depth == 0 and m.start() > start:
-            parts.append(latex[start : m.start()].strip())
-            start = m.start() + 1
+    parts, depth, start, seen = [], 0, 0, 0
+    for m in _SIGN.finditer(latex):  # where a sign could split; the depth there by counting
+        at = m.start()
+        depth += latex.count("{", seen, at) - latex.count("}", seen, at)
+        depth += latex.count("\\left", seen, at) - latex.count("\\right", seen, at)
+        seen = at
+        if depth == 0 and at > start:
+            parts.append(latex[start:at].strip())
+            start = at + 1
     parts.append(latex[start:].strip())
     return parts
 
