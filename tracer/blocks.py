@@ -92,7 +92,8 @@ class Printers:
         """The block of ``step``: its forms, the numbers (unless they say nothing new), the
         exact value where asked and short, the value, and a note where carrying changed it."""
         rel, shown = self.value(self.values[step.key], step.key)
-        if not isinstance(step.forms[-1], sp.Symbol) and numbers not in (shown, lines[-1][1]):
+        last = step.template[-1] if step.template is not None else step.forms[-1]  # a slot is a symbol
+        if not isinstance(last, sp.Symbol) and numbers not in (shown, lines[-1][1]):
             lines.append((r"\approx" if approx else "=", numbers))
         exact = self._exact(step.key)
         if exact is not None and _bare(exact) not in (_bare(shown), _bare(lines[-1][1])):

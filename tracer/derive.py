@@ -8,9 +8,10 @@ and :mod:`tracer.losses`, where SymPy derived them once per kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import overload
 
 import sympy as sp
 
@@ -25,7 +26,7 @@ from tracer.printing import SLOTS
 class Step:
     key: str  # the quantity computed, a canonical key
     kind: str  # net | act | loss | loss_total | dL_da | da_dz | delta | grad | grad_sum | update
-    forms: tuple[sp.Expr, ...]  # right-hand sides; numbers go into the last one
+    forms: Sequence[sp.Expr]  # right-hand sides; numbers go into the last one
     layer: int | None = None
     unit: int | None = None
     sample: int | None = None
@@ -113,6 +114,46 @@ def loss_steps(net: Network, n: int) -> list[Step]:
 def total_loss_step(net: Network) -> Step:
     shares = [symbol(net.loss_key(n)) for n in net.samples()]
     return Step("L", "loss_total", (_add(*shares),))
+
+
+class Filled(Sequence[sp.Expr]):
+    """The forms of a step made from a template: the template with this step's symbols put in,
+    built when first asked for (the report prints the template and fills in the text)."""
+
+    def __init__(self, template: tuple[sp.Expr, ...], fill: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> None:
+        self._template, self._fill = template, fill
+        self._forms: tuple[sp.Expr, ...] | None = None
+
+    def _get(self) -> tuple[sp.Expr, ...]:
+        if self._forms is None:
+            mapping = dict(self._fill)
+            self._forms = tuple(_put(form, mapping) for form in self._template)
+        return self._forms
+
+    @overload
+    def __getitem__(self, i: int) -> sp.Expr: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[sp.Expr, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> sp.Expr | tuple[sp.Expr, ...]:
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._template)
+
+
+def _put(expr: sp.Expr, mapping: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
+    """``expr`` with symbols replaced, every sum and product kept as written (``xreplace``
+    would evaluate them again)."""
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args or not expr.has(*mapping):
+        return expr
+    args = tuple(_put(a, mapping) for a in expr.args)
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        return _unevaluated(type(expr), args)
+    return expr.func(*args)  # pragma: no cover - templates put slots in sums and products only
 
 
 class _Sample:
@@ -267,21 +308,24 @@ def _coupled_delta(net: Network, unit: Unit, n: int) -> tuple[sp.Expr, ...]:
 
 def _grad_step(net: Network, param: str, n: int, shared: _Sample) -> Step:
     uses = net.uses(param)
+    key = sample_grad(net, param, n)
+    layer = uses[0][0].layer
+    if len(uses) == 1 and uses[0][1] is not None:  # a weight: the forms of every weight into its unit
+        unit, i = uses[0]
+        fill = (
+            (SLOTS[0], _p(net.z(unit.layer, unit.index, n), param)),  # ∂z/∂w
+            (SLOTS[1], symbol(net.a(unit.layer - 1, i, n))),  # the input it multiplies
+        )
+        template = shared.template(unit)
+        return Step(
+            key, "grad", Filled(template, fill), layer, sample=n, param=param, template=template, fill=fill
+        )
     chain, short, factors = [], [], []
-    for unit, i in uses:
+    for unit, i in uses:  # a bias: one per unit, or shared by the layer
         chain.append(_chain(net, unit, i, _p(net.z(unit.layer, unit.index, n), param), n, shared))
         short.append(_short(net, unit, i, n, shared))
         factors.append(_factors(net, unit, i, n, shared))
-    layer = uses[0][0].layer
-    forms = (_add(*chain), _add(*short), _add(*factors))
-    key = sample_grad(net, param, n)
-    ((unit, i),) = uses if len(uses) == 1 and uses[0][1] is not None else ((None, None),)
-    if unit is None:  # a bias: one per unit, or shared by the layer
-        return Step(key, "grad", forms, layer, sample=n, param=param)
-    # A weight: the forms of every weight into this unit, ∂z/∂w and its input left open.
-    dz_dw, a_in = SLOTS[0], SLOTS[1]
-    fill = ((dz_dw, _p(net.z(unit.layer, unit.index, n), param)), (a_in, symbol(net.a(unit.layer - 1, i, n))))
-    return Step(key, "grad", forms, layer, sample=n, param=param, template=shared.template(unit), fill=fill)
+    return Step(key, "grad", (_add(*chain), _add(*short), _add(*factors)), layer, sample=n, param=param)
 
 
 def _short(net: Network, unit: Unit, i: int | None, n: int, shared: _Sample) -> sp.Expr:
@@ -363,18 +407,21 @@ def _update(eta: sp.Symbol, param: sp.Symbol, gradient: sp.Symbol) -> sp.Expr:
 def update_steps(net: Network) -> list[Step]:
     eta = symbol("eta")
     template = (_update(eta, SLOTS[2], SLOTS[3]),)
-    return [
-        Step(
-            updated(p.key),
-            "update",
-            (_update(eta, p.symbol, _g(p.key)),),
-            p.layer,
-            param=p.key,
-            template=template,
-            fill=((SLOTS[2], p.symbol), (SLOTS[3], _g(p.key))),
+    out = []
+    for p in net.trainable:
+        fill = ((SLOTS[2], p.symbol), (SLOTS[3], _g(p.key)))
+        out.append(
+            Step(
+                updated(p.key),
+                "update",
+                Filled(template, fill),
+                p.layer,
+                param=p.key,
+                template=template,
+                fill=fill,
+            )
         )
-        for p in net.trainable
-    ]
+    return out
 
 
 def steps(net: Network) -> tuple[Step, ...]:
