@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy as sp
 
 from tracer.derive import Step
-from tracer.layout import Block, Fill, aligned, filled
+from tracer.layout import Block, Fill, Line, aligned
 from tracer.markup import Math
 from tracer.notation import Notation
 from tracer.precision import Carried
@@ -66,9 +66,9 @@ class Printers:
     def step(self, step: Step) -> Block:
         if step.template is not None:
             return self._templated(step)
-        lines = [("=", self.sym(form)) for form in step.forms]
+        lines = [Line("=", self.sym(form)) for form in step.forms]
         numbers = self.numeric.doprint(step.forms[-1])
-        return self._finish(step, lines, numbers, self.numeric.rounded)
+        return self._finish(step, lines, Line(r"\approx" if self.numeric.rounded else "=", numbers))
 
     def _templated(self, step: Step) -> Block:
         """A step printed from the forms it shares with others of its kind, its own symbols (and
@@ -79,27 +79,22 @@ class Printers:
         by_name = Fill({SLOT_MARKS[slot]: self.symbolic._print(symbol) for slot, symbol in step.fill})
         by_value = Fill({SLOT_MARKS[slot]: self.numeric._print(symbol) for slot, symbol in step.fill})
         approx = self.numeric.rounded  # the template's numbers or the filled ones were rounded
-        lines = [("=", filled(text, by_name)) for text in texts]
-        block = self._finish(step, lines, filled(numbers, by_value), approx)
-        slotted: list[tuple[str, Fill] | None] = [(text, by_name) for text in texts]
-        slotted += [None] * (len(block.lines) - len(slotted))
-        if len(block.lines) > len(texts) and block.lines[len(texts)][1] == filled(numbers, by_value):
-            slotted[len(texts)] = (numbers, by_value)
-        block.slotted = slotted
-        return block
+        lines = [Line("=", text, by_name) for text in texts]
+        return self._finish(step, lines, Line(r"\approx" if approx else "=", numbers, by_value))
 
-    def _finish(self, step: Step, lines: list[tuple[str, str]], numbers: str, approx: bool) -> Block:
+    def _finish(self, step: Step, lines: list[Line], numbers: Line) -> Block:
         """The block of ``step``: its forms, the numbers (unless they say nothing new), the
         exact value where asked and short, the value, and a note where carrying changed it."""
         rel, shown = self.value(self.values[step.key], step.key)
+        value = Line(rel, shown)
         last = step.template[-1] if step.template is not None else step.forms[-1]  # a slot is a symbol
-        if not isinstance(last, sp.Symbol) and numbers not in (shown, lines[-1][1]):
-            lines.append((r"\approx" if approx else "=", numbers))
+        if not isinstance(last, sp.Symbol) and not numbers.same(value) and not numbers.same(lines[-1]):
+            lines.append(numbers)
         exact = self._exact(step.key)
-        if exact is not None and _bare(exact) not in (_bare(shown), _bare(lines[-1][1])):
-            lines.append(("=", exact))
-        if shown != lines[-1][1]:
-            lines.append((rel, shown))
+        if exact is not None and _bare(exact) not in (_bare(shown), _bare(lines[-1].text())):
+            lines.append(Line("=", exact))
+        if not value.same(lines[-1]):
+            lines.append(value)
         block = Block(self.name(step.key), lines)
         if self.carried is not None and step.key in self.carried.full:
             full_rel, full = self.value(self.carried.full[step.key])

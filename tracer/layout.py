@@ -41,13 +41,32 @@ class Fill(dict[str, str]):
         self.ok = all(_fits_a_slot(v) for v in self.values())
 
 
+_EMPTY = Fill()
+
+
+@dataclass(frozen=True)
+class Line:
+    """``relation right-hand side``; the right-hand side may have slot markers, filled by ``fill``."""
+
+    rel: str
+    rhs: str
+    fill: Fill = field(default_factory=lambda: _EMPTY)
+
+    def text(self) -> str:
+        return filled(self.rhs, self.fill)
+
+    def same(self, other: Line) -> bool:
+        """Whether both right-hand sides read the same once filled (lengths compared first)."""
+        if not self.fill and not other.fill:
+            return self.rhs == other.rhs
+        return _length(self.rhs, self.fill) == _length(other.rhs, other.fill) and self.text() == other.text()
+
+
 @dataclass
 class Block:
     lhs: str
-    lines: list[tuple[str, str]]  # (relation, right-hand side) in reading order
+    lines: list[Line]  # in reading order
     notes: list[str] = field(default_factory=list)  # markup shown after the block
-    # Per line, the right-hand side with slot markers and their fill, when printed from a template.
-    slotted: list[tuple[str, Fill] | None] | None = None
 
 
 class _Memo(dict):
@@ -104,9 +123,6 @@ def split_terms(latex: str) -> list[str]:
 # -- slotted text --------------------------------------------------------------------------
 
 
-_EMPTY = Fill()
-
-
 def filled(text: str, fill: Fill) -> str:
     for mark, latex in fill.items():
         text = text.replace(mark, latex)
@@ -133,6 +149,11 @@ def _template(text: str) -> tuple[int, dict[str, int]] | None:
     found = (_width(bare), counts)
     _templates.put(text, found)
     return found
+
+
+def _length(text: str, fill: Fill) -> int:
+    """``len(filled(text, fill))`` without filling a long text."""
+    return len(text) + sum(text.count(mark) * (len(latex) - len(mark)) for mark, latex in fill.items())
 
 
 def _fits_a_slot(latex: str) -> bool:
@@ -197,18 +218,22 @@ def rows(block: Block) -> list[str]:
     lhs_width = width(block.lhs)
     used = lhs_width
     current: list[str] = []
-    slotted = block.slotted or [None] * len(block.lines)
-    for (rel, rhs), template in zip(block.lines, slotted, strict=True):
-        text, fill = template if template is not None else (rhs, _EMPTY)
+    for line in block.lines:
+        rel, text, fill = line.rel, line.rhs, line.fill
         if not fill.ok:  # lay out the filled text itself
             text, fill = filled(text, fill), _EMPTY
         pieces = wrap(text, fill=fill)
-        item = f"{rel} {pieces[0]}"
-        item_width = measure(item, fill)
+        # width(rel + " " + piece) = width(rel) + width(piece): no pattern of width() reaches
+        # across the space after a relation (no space, no brace in it), unless the piece begins
+        # with a sign standing alone, " - " once the space is put in front
+        if pieces[0][:2] in ("- ", "+ ", "= "):
+            item_width = measure(f"{rel} {pieces[0]}", fill)
+        else:
+            item_width = width(rel) + measure(pieces[0], fill)
         if current and used + item_width > ROW_WIDTH:
             out.append(current)
             current, used = [], lhs_width
-        current.append(filled(item, fill))
+        current.append(f"{rel} {filled(pieces[0], fill)}")
         used += item_width + 1
         for piece in pieces[1:]:
             out.append(current)
