@@ -86,10 +86,29 @@ def width(latex: str) -> int:
     """Roughly how many characters wide ``latex`` looks when typeset."""
     found = _widths.get(latex)
     if found is None:
-        found = _width(latex)
+        found = _product_width(latex) if _DOT in latex else _width(latex)
         if len(latex) <= _MEMO_LENGTH:
             _widths.put(latex, found)
     return found
+
+
+_DOT = r" \cdot "
+
+
+def _product_width(latex: str) -> int:
+    """The width of ``a \\cdot b \\cdot …`` as the factors' widths plus 2 per sign, where each
+    sign stands between spaces at brace depth 0 with no sign or space beside it: no pattern of
+    :func:`_width` reaches across such a space (the factors come back again and again)."""
+    parts = latex.split(_DOT)
+    depth = 0
+    for left, right in zip(parts, parts[1:], strict=False):
+        depth += left.count("{") - left.count("}")
+        if depth or not left or not right or left[-1] in "-+= " or right[0] == " " or right[:2] in _SIGNS:
+            return _width(latex)
+    return sum(width(part) for part in parts) + 2 * (len(parts) - 1)
+
+
+_SIGNS = ("- ", "+ ", "= ")
 
 
 def _width(latex: str) -> int:
