@@ -76,8 +76,8 @@ class Printers:
         assert step.template is not None
         texts = [self.sym(form) for form in step.template]
         numbers = self.numeric.doprint(step.template[-1])
-        by_name = Fill({SLOT_MARKS[slot]: self.symbolic._print(symbol) for slot, symbol in step.fill})
-        by_value = Fill({SLOT_MARKS[slot]: self.numeric._print(symbol) for slot, symbol in step.fill})
+        by_name = Fill({SLOT_MARKS[slot]: self.symbolic.print_key(key) for slot, key in step.fill})
+        by_value = Fill({SLOT_MARKS[slot]: self.numeric.print_key(key) for slot, key in step.fill})
         approx = self.numeric.rounded  # the template's numbers or the filled ones were rounded
         lines = [Line("=", text, by_name) for text in texts]
         return self._finish(step, lines, Line(r"\approx" if approx else "=", numbers, by_value))

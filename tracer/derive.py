@@ -35,7 +35,7 @@ class Step:
     # its kind, shared by them (every weight into one unit; every update), and what fills them
     # here: the report prints the shared forms once and puts each step's symbols in.
     template: tuple[sp.Expr, ...] | None = None
-    fill: tuple[tuple[sp.Symbol, sp.Symbol], ...] = ()
+    fill: tuple[tuple[sp.Symbol, str], ...] = ()  # slot → the canonical key of what goes there
 
 
 # A weight, the input it multiplies, the rest of the net input and the bias (for ∂z/∂w).
@@ -120,13 +120,13 @@ class Filled(Sequence[sp.Expr]):
     """The forms of a step made from a template: the template with this step's symbols put in,
     built when first asked for (the report prints the template and fills in the text)."""
 
-    def __init__(self, template: tuple[sp.Expr, ...], fill: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> None:
+    def __init__(self, template: tuple[sp.Expr, ...], fill: tuple[tuple[sp.Symbol, str], ...]) -> None:
         self._template, self._fill = template, fill
         self._forms: tuple[sp.Expr, ...] | None = None
 
     def _get(self) -> tuple[sp.Expr, ...]:
         if self._forms is None:
-            mapping = dict(self._fill)
+            mapping = {slot: symbol(key) for slot, key in self._fill}
             self._forms = tuple(_put(form, mapping) for form in self._template)
         return self._forms
 
@@ -313,8 +313,8 @@ def _grad_step(net: Network, param: str, n: int, shared: _Sample) -> Step:
     if len(uses) == 1 and uses[0][1] is not None:  # a weight: the forms of every weight into its unit
         unit, i = uses[0]
         fill = (
-            (SLOTS[0], _p(net.z(unit.layer, unit.index, n), param)),  # ∂z/∂w
-            (SLOTS[1], symbol(net.a(unit.layer - 1, i, n))),  # the input it multiplies
+            (SLOTS[0], partial(net.z(unit.layer, unit.index, n), param)),  # ∂z/∂w
+            (SLOTS[1], net.a(unit.layer - 1, i, n)),  # the input it multiplies
         )
         template = shared.template(unit)
         return Step(
@@ -409,7 +409,7 @@ def update_steps(net: Network) -> list[Step]:
     template = (_update(eta, SLOTS[2], SLOTS[3]),)
     out = []
     for p in net.trainable:
-        fill = ((SLOTS[2], p.symbol), (SLOTS[3], _g(p.key)))
+        fill = ((SLOTS[2], p.key), (SLOTS[3], grad(p.key)))
         out.append(
             Step(
                 updated(p.key),

@@ -58,6 +58,7 @@ class TracerPrinter(LatexPrinter):
         # Each expression's LaTeX and whether a number in it was rounded. A report prints the
         # same sums again and again (a hidden unit's Σ_k δ_k W_kj in every weight's step).
         self._memo: dict[sp.Basic, tuple[str, bool]] = {}
+        self._keys: dict[str, tuple[str, bool]] = {}  # the same for symbols named by key
         self._plain_products = self.order == "none" and (
             self._settings["mul_symbol_latex"] == self._settings["mul_symbol_latex_numbers"]
         )
@@ -73,6 +74,20 @@ class TracerPrinter(LatexPrinter):
         if found is None:
             outer, self.rounded = self.rounded, False
             found = self._memo[expr] = (super()._print(expr), self.rounded)
+            self.rounded = outer
+        self.rounded |= found[1]
+        return found[0]
+
+    def print_key(self, key: str) -> str:
+        """What printing the symbol of the canonical ``key`` gives, without making the symbol."""
+        found = self._keys.get(key)
+        if found is None:
+            outer, self.rounded = self.rounded, False
+            if self.values is not None and key in self.values:
+                text = self._number(self.values[key], bracket=True)
+            else:
+                text = self.notation.latex(key)
+            found = self._keys[key] = (text, self.rounded)
             self.rounded = outer
         self.rounded |= found[1]
         return found[0]
