@@ -39,6 +39,8 @@ class Fill(dict[str, str]):
     def __init__(self, pairs: dict[str, str] | None = None) -> None:
         super().__init__(pairs or {})
         self.ok = all(_fits_a_slot(v) for v in self.values())
+        self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
+        self.key = tuple(self.widths.items())  # what the layout of a slotted text depends on
 
 
 _EMPTY = Fill()
@@ -79,7 +81,7 @@ class _Memo(dict):
         self[key] = value
 
 
-_widths, _splits, _templates, _fills = _Memo(), _Memo(), _Memo(), _Memo()
+_widths, _splits, _templates, _fills, _wraps = _Memo(), _Memo(), _Memo(), _Memo(), _Memo()
 
 
 def width(latex: str) -> int:
@@ -172,7 +174,9 @@ def _template(text: str) -> tuple[int, dict[str, int]] | None:
 
 def _length(text: str, fill: Fill) -> int:
     """``len(filled(text, fill))`` without filling a long text."""
-    return len(text) + sum(text.count(mark) * (len(latex) - len(mark)) for mark, latex in fill.items())
+    shape = _template(text)
+    counts = shape[1] if shape is not None else {mark: text.count(mark) for mark in fill}
+    return len(text) + sum(counts.get(mark, 0) * (len(latex) - len(mark)) for mark, latex in fill.items())
 
 
 def _fits_a_slot(latex: str) -> bool:
@@ -202,7 +206,9 @@ def measure(text: str, fill: Fill) -> int:
     if shape is None or not fill.ok:
         return width(filled(text, fill))
     bare, counts = shape
-    return bare + sum(n * width(fill[mark]) for mark, n in counts.items())
+    for mark, n in counts.items():
+        bare += n * fill.widths[mark]
+    return bare
 
 
 def _split(text: str, fill: Fill) -> list[str]:
@@ -218,17 +224,28 @@ def _split(text: str, fill: Fill) -> list[str]:
     return found
 
 
-def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill = _EMPTY) -> list[str]:
+def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill = _EMPTY) -> tuple[str, ...]:
     """A wide right-hand side as pieces, each within ``limit`` where the terms allow."""
+    if not fill:
+        return _wrap(rhs, limit, fill)
+    key = (rhs, limit, fill.key)  # a slotted text breaks the same way for fills of the same widths
+    found = _wraps.get(key)
+    if found is None:
+        found = _wrap(rhs, limit, fill)
+        _wraps.put(key, found)
+    return found
+
+
+def _wrap(rhs: str, limit: int, fill: Fill) -> tuple[str, ...]:
     if measure(rhs, fill) <= limit:
-        return [rhs]
+        return (rhs,)
     pieces: list[str] = []
     for term in _split(rhs, fill):
         if pieces and measure(pieces[-1], fill) + measure(term, fill) <= limit:
             pieces[-1] += " " + term
         else:
             pieces.append(term)
-    return pieces
+    return tuple(pieces)
 
 
 def rows(block: Block) -> list[str]:
