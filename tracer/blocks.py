@@ -44,6 +44,7 @@ class Printers:
         self.digits = digits
         self.exact = exact
         self.carried = carried
+        self._templates: dict[tuple[sp.Expr, ...], tuple[list[str], str, bool]] = {}  # printed once each
 
     def sym(self, expr: sp.Expr) -> str:
         return self.symbolic.doprint(expr)
@@ -74,11 +75,19 @@ class Printers:
         """A step printed from the forms it shares with others of its kind, its own symbols (and
         their numbers) put into the slots: the same text as printing its own forms."""
         assert step.template is not None
-        texts = [self.sym(form) for form in step.template]
-        numbers = self.numeric.doprint(step.template[-1])
+        found = self._templates.get(step.template)
+        if found is None:
+            texts = [self.sym(form) for form in step.template]
+            found = self._templates[step.template] = (
+                texts,
+                self.numeric.doprint(step.template[-1]),
+                self.numeric.rounded,
+            )
+        texts, numbers, approx = found
         by_name = Fill({SLOT_MARKS[slot]: self.symbolic.print_key(key) for slot, key in step.fill})
+        self.numeric.rounded = False
         by_value = Fill({SLOT_MARKS[slot]: self.numeric.print_key(key) for slot, key in step.fill})
-        approx = self.numeric.rounded  # the template's numbers or the filled ones were rounded
+        approx = approx or self.numeric.rounded  # the template's numbers or the filled ones were rounded
         lines = [Line("=", text, by_name) for text in texts]
         return self._finish(step, lines, Line(r"\approx" if approx else "=", numbers, by_value))
 

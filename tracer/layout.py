@@ -237,15 +237,27 @@ def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill = _EMPTY) -> tuple[str, ..
 
 
 def _wrap(rhs: str, limit: int, fill: Fill) -> tuple[str, ...]:
-    if measure(rhs, fill) <= limit:
+    terms = _split(rhs, fill) if len(rhs) > _MEMO_LENGTH else None  # a long text: by its terms
+    total = _sum_width(terms, fill) if terms is not None else None
+    if (measure(rhs, fill) if total is None else total) <= limit:
         return (rhs,)
     pieces: list[str] = []
-    for term in _split(rhs, fill):
+    for term in terms if terms is not None else _split(rhs, fill):
         if pieces and measure(pieces[-1], fill) + measure(term, fill) <= limit:
             pieces[-1] += " " + term
         else:
             pieces.append(term)
     return tuple(pieces)
+
+
+def _sum_width(terms: list[str], fill: Fill) -> int | None:
+    """The width of ``a + b - c`` from its terms ``a``, ``+ b``, ``- c``: theirs plus one per
+    sign between spaces, as nothing else reaches across a space at depth 0; None where a term
+    ends in a sign or a space (then the text is measured whole)."""
+    for term in terms[:-1]:
+        if not term or term[-1] == " " or term[-2:] in (" -", " +", " ="):
+            return None
+    return sum(measure(term, fill) for term in terms) + len(terms) - 1
 
 
 def rows(block: Block) -> list[str]:
