@@ -8,16 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-import numpy as np
 import sympy as sp
 
-from tracer import derive, evaluate, fastpath
+from tracer import derive, evaluate
 from tracer.check import Check, self_check
 from tracer.network import Network, build
 from tracer.notation import grad
 from tracer.spec import NetworkSpec
+
+if TYPE_CHECKING:  # the fast path (and NumPy) is imported by runs that need it
+    import numpy as np
+
+    from tracer import fastpath
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,11 @@ def trace(
     exact_until = min(max(detail, default=1), total)
     params: Mapping = {p.key: p.value for p in net.params}
     exact: list[Iteration] = []
-    fast = fastpath.compile_network(net) if total > exact_until else None
+    fast = None
+    if total > exact_until:
+        from tracer import fastpath
+
+        fast = fastpath.compile_network(net)
     for index in range(1, total + 1):
         if index > exact_until and fast is not None:
             break
@@ -193,7 +201,9 @@ class Iterations(Sequence[Iteration]):
         new = self._run.parameters(k + 1)
         if theta is None or new is None:  # only the loss; not kept: the dictionary would be empty
             return Iteration(i + 1, _NotKept(i + 1), _NotKept(i + 1, loss), _NotKept(i + 1), exact=False)
-        values = fastpath.Values(self._fast, theta, loss, new)
+        from tracer.fastpath import Values
+
+        values = Values(self._fast, theta, loss, new)
         return Iteration(i + 1, _Params(self._keys, theta), values, _Params(self._keys, new), exact=False)
 
 
