@@ -1,78 +1,112 @@
-"""Whole-process timings of `tracer report` (run: python benchmarks/run.py).
+"""The performance targets of issue 4, and timings of every example (run: python benchmarks/run.py).
 
-Each command runs REPEAT times; the best wall time is printed with its ratio to a baseline
-measured in the same run: a Python process that only imports sympy (tracer's floor).
+Prints one table, a row per target with its baseline measured in the same run, the ratio
+and PASS or FAIL, then the notes of each target and the timings of the built-in examples.
+Every figure is the best of ``--repeat`` runs (default 3; 20 for the short 003 loop).
+BLAS runs one thread unless OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) says otherwise: on a
+shared 2-core machine competing BLAS threads make 64-wide matrix products ten times slower
+and the timings noise; tracer and the article's code use the same setting.
 """
 
 from __future__ import annotations
 
-import json
-import random
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
+import os
 
-REPEAT = 3
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before NumPy is imported
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from benchmarks import reports, training  # noqa: E402
 
 
-def random_spec(sizes: list[int], seed: int = 0) -> dict:
-    """A dense sigmoid network with 2-decimal weights drawn from a fixed seed."""
-    rng = random.Random(seed)
-
-    def num() -> str:
-        return f"{rng.randint(-100, 100) / 100:.2f}"
-
-    layers = []
-    for prev, units in zip(sizes, sizes[1:], strict=False):
-        layers.append({
-            "units": units, "activation": "sigmoid",
-            "weights": [[num() for _ in range(prev)] for _ in range(units)],
-            "biases": [num() for _ in range(units)],
-        })
-    return {
-        "title": f"random {sizes} network",
-        "inputs": [num() for _ in range(sizes[0])],
-        "targets": [f"{rng.randint(0, 100) / 100:.2f}" for _ in range(sizes[-1])],
-        "layers": layers, "loss": "half_sse", "learning_rate": "0.5",
-    }
+def _row(cells: list[str]) -> str:
+    widths = [34, 11, 11, 9, 16, 6]
+    pairs = enumerate(zip(cells, widths, strict=True))
+    return " ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in pairs)
 
 
-def best(cmd: list[str]) -> float:
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def report_targets(repeat: int, floor: float, folder: Path) -> list[tuple[list[str], bool, str]]:
+    rows = []
+    flags = reports.neuron_view_flags()
+    for label, (spec, limit) in reports.write_specs(folder).items():
+        cmd = [sys.executable, "-m", "tracer", "report", str(spec), *flags, "-o", str(folder / "out.md")]
+        m = reports.measure(cmd, repeat)
+        size = (folder / "out.md").stat().st_size / 1e6
+        ok = m.seconds < limit and m.peak_mb < reports.MEMORY_LIMIT_MB
+        cells = [
+            label,
+            f"{floor:.2f} s",
+            f"{m.seconds:.2f} s",
+            f"{m.seconds / floor:.1f}",
+            f"<{limit:g} s, <{reports.MEMORY_LIMIT_MB} MB",
+            "PASS" if ok else "FAIL",
+        ]
+        note = f"{label}: {' '.join(flags)}, {size:.1f} MB of Markdown, peak memory {m.peak_mb:.0f} MB"
+        rows.append((cells, ok, note))
+    return rows
 
 
-def main() -> int:
-    sys.path.insert(0, str(ROOT))
+def examples_table(repeat: int, floor: float) -> None:
     from tracer import examples
 
+    print(f"\nbuilt-in examples, whole process (ratio to the import-sympy floor {floor:.2f} s):")
+    print(f"{'example':<24} {'md (s)':>8} {'ratio':>7} {'json (s)':>9} {'ratio':>7}")
+    for name in examples.names():
+        md = reports.measure([sys.executable, "-m", "tracer", "report", name], repeat).seconds
+        js = reports.measure([sys.executable, "-m", "tracer", "report", name, "-f", "json"], repeat).seconds
+        print(f"{name:<24} {md:>8.2f} {md / floor:>7.1f} {js:>9.2f} {js / floor:>7.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best counts")
+    parser.add_argument("--targets-only", action="store_true", help="leave out the examples' timings")
+    args = parser.parse_args(argv)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load}; Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}; best of {args.repeat}"
+    )
+    floor = reports.measure([sys.executable, "-c", "import sympy"], args.repeat).seconds
+    print(_row(["target", "baseline", "tracer", "ratio", "bound", "result"]))
+    notes: list[str] = []
+    passed = True
+    for result in (training.target_003(max(20, args.repeat)), training.target_004(args.repeat)):
+        cells = [
+            result.target,
+            f"{result.baseline:.4f} s",
+            f"{result.tracer:.4f} s",
+            f"{result.ratio:.2f}",
+            f"ratio <= {result.limit:g}",
+            "PASS" if result.passed else "FAIL",
+        ]
+        print(_row(cells), flush=True)
+        notes += [f"{result.target}: {n}" for n in result.notes]
+        notes.append(f"{result.target}: tracer's one-off setup {result.setup:.3f} s (not in the ratio)")
+        passed &= result.passed
     with tempfile.TemporaryDirectory() as tmp:
-        big = Path(tmp) / "net-8-16-16-4.json"
-        big.write_text(json.dumps(random_spec([8, 16, 16, 4])))
-        cases = [(name, name) for name in examples.names()] + [("random [8,16,16,4]", str(big))]
-        baseline = best([sys.executable, "-c", "import sympy"])
-        print(f"baseline (python -c 'import sympy'): {baseline:.2f} s")
-        print(f"{'case':<24} {'md (s)':>8} {'ratio':>7} {'json (s)':>9} {'ratio':>7}")
-        for label, target in cases:
-            md = best([sys.executable, "-m", "tracer", "report", target])
-            js = best([sys.executable, "-m", "tracer", "report", target, "-f", "json"])
-            print(f"{label:<24} {md:>8.2f} {md / baseline:>7.1f} {js:>9.2f} {js / baseline:>7.1f}")
-        print()
-        print("training (fast path after the first iteration), JSON trace:")
-        print(f"{'case':<32} {'time (s)':>9} {'ratio':>7} {'µs/iteration':>13}")
-        for name, iterations in (("xor-231", 1_000), ("xor-231", 100_000), ("sigmoid-222-nobias", 100_000)):
-            cmd = [sys.executable, "-m", "tracer", "report", name, "-f", "json", "--no-check"]
-            took = best([*cmd, "--iterations", str(iterations)])
-            per = (took - baseline) / iterations * 1e6
-            print(f"{name + ' x ' + str(iterations):<32} {took:>9.2f} {took / baseline:>7.1f} {per:>13.1f}")
-    return 0
+        for cells, ok, note in report_targets(args.repeat, floor, Path(tmp)):
+            print(_row(cells), flush=True)
+            notes.append(note)
+            passed &= ok
+    print("\nbaselines: the articles' own NumPy code (benchmarks/articles.py) for training; for reports,")
+    print("a Python process that only imports sympy (tracer's floor)")
+    for note in notes:
+        print(f"- {note}")
+    if not args.targets_only:
+        examples_table(args.repeat, floor)
+    print(f"\nload average after the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

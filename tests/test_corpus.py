@@ -251,7 +251,7 @@ def test_force_lifts_only_the_soft_bounds(name: str, soft: bool) -> None:
 def test_shape_arithmetic() -> None:
     shape = Shape(sizes=(2, 2, 2), biases=(2, 2), samples=4, iterations=10)
     assert (shape.parameters, shape.units, shape.report_steps) == (12, 4, 48)
-    assert shape.work == 10 * (4 * (12 + 4) + limits.ITERATION_COST)
+    assert shape.work == 10 * (4 * (12 + 4) + 2 * limits.LAYER_COST)
     assert limits.refusal(shape) is None
     # Exactly at a bound is allowed; one past it is refused.
     at = Shape(sizes=(1, limits.MAX_REPORT_STEPS), biases=(0,))

@@ -1,114 +1,23 @@
 """One step as display math: its formulas, the numbers put into them, and its value.
 
-A step becomes rows of an ``aligned`` block: ``lhs = form = … = numbers ≈ value``.
-Short lines share a row (formula = numbers = value on one line); a right-hand side too
-wide for a page is broken before a top-level ``+`` or ``−`` onto continuation rows.
+The rows of the ``aligned`` block it becomes are laid out by :mod:`tracer.layout`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import sympy as sp
 
 from tracer.derive import Step
+from tracer.layout import Block, Fill, Line, aligned
 from tracer.markup import Math
 from tracer.notation import Notation
 from tracer.precision import Carried
-from tracer.printing import TracerPrinter, number_latex, rounded
+from tracer.printing import SLOT_MARKS, TracerPrinter, number_latex, rounded
 
-ROW_WIDTH = 72  # about the width of an A4 text column in characters of typeset math
+__all__ = ["EXACT_WIDTH", "Block", "Printers", "aligned"]
+
 EXACT_WIDTH = 40  # longest exact form shown with --exact (characters of LaTeX)
 EXACT_OPS = 5  # and at most this many operations: 1/(1 + e^{-49/50}) has four
-
-
-@dataclass
-class Block:
-    lhs: str
-    lines: list[tuple[str, str]]  # (relation, right-hand side) in reading order
-    notes: list[str] = field(default_factory=list)  # markup shown after the block
-
-
-def width(latex: str) -> int:
-    """Roughly how many characters wide ``latex`` looks when typeset."""
-    text = re.sub(r"\\(left|right|mathrm|operatorname|begin\{[a-z]*\}|end\{[a-z]*\})", "", latex)
-    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: "x" * max(len(m[1]), len(m[2])), text)
-    text = re.sub(r"\\[a-zA-Z]+", "x", text)
-    text = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * ((len(m[1]) + 1) // 2), text)
-    operators = len(re.findall(r" [-+=] |\\cdot|\\approx", latex))  # each adds space around it
-    return len(re.sub(r"[{}\s_^]", "", text)) + operators
-
-
-def split_terms(latex: str) -> list[str]:
-    """``a + b - c`` → ``['a', '+ b', '- c']``, splitting only outside braces and brackets."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(latex):
-        if latex.startswith(r"\left", i):
-            depth += 1
-            i += 5
-            continue
-        if latex.startswith(r"\right", i):
-            depth -= 1
-            i += 6
-            continue
-        c = latex[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and latex.startswith((" + ", " - "), i) and i > start:
-            parts.append(latex[start:i].strip())
-            start = i + 1
-        i += 1
-    parts.append(latex[start:].strip())
-    return parts
-
-
-def wrap(rhs: str, limit: int = ROW_WIDTH) -> list[str]:
-    """A wide right-hand side as pieces, each within ``limit`` where the terms allow."""
-    if width(rhs) <= limit:
-        return [rhs]
-    pieces: list[str] = []
-    for term in split_terms(rhs):
-        if pieces and width(pieces[-1]) + width(term) <= limit:
-            pieces[-1] += " " + term
-        else:
-            pieces.append(term)
-    return pieces
-
-
-def rows(block: Block) -> list[str]:
-    """The rows of one block in an aligned environment."""
-    out: list[list[str]] = []  # each row: lhs, then relation + rhs pieces
-    used = width(block.lhs)
-    current: list[str] = []
-    for rel, rhs in block.lines:
-        pieces = wrap(rhs)
-        item = f"{rel} {pieces[0]}"
-        if current and used + width(item) > ROW_WIDTH:
-            out.append(current)
-            current, used = [], width(block.lhs)
-        current.append(item)
-        used += width(item) + 1
-        for piece in pieces[1:]:
-            out.append(current)
-            current, used = [r"\quad " + piece], width(block.lhs) + width(piece)
-    out.append(current)
-    lines = []
-    for k, row in enumerate(out):
-        lhs = block.lhs if k == 0 else ""
-        lines.append(f"{lhs} &{' '.join(row)}")
-    return lines
-
-
-def aligned(*blocks: Block) -> str:
-    """One aligned environment holding the blocks, a little space between them."""
-    return (
-        "\\begin{aligned}\n"
-        + " \\\\[6pt]\n".join(" \\\\\n".join(rows(b)) for b in blocks)
-        + "\n\\end{aligned}"
-    )
 
 
 def _bare(latex: str) -> str:
@@ -128,15 +37,14 @@ class Printers:
     ) -> None:
         shown = carried.values if carried is not None else values
         self.symbolic = TracerPrinter(digits=digits, notation=names)
-        self.numeric = TracerPrinter(
-            digits=digits, notation=names, values={sp.Symbol(k, real=True): v for k, v in shown.items()}
-        )
+        self.numeric = TracerPrinter(digits=digits, notation=names, values=shown)
         self.fractions = TracerPrinter(digits=digits, notation=names, fractions=True)
         self.names = names
         self.values = shown
         self.digits = digits
         self.exact = exact
         self.carried = carried
+        self._templates: dict[tuple[sp.Expr, ...], tuple[list[str], str, bool]] = {}  # printed once each
 
     def sym(self, expr: sp.Expr) -> str:
         return self.symbolic.doprint(expr)
@@ -157,17 +65,45 @@ class Printers:
         return Math(f"{self.name(key)} {rel} {shown}")
 
     def step(self, step: Step) -> Block:
-        lines = [("=", self.sym(form)) for form in step.forms]
+        if step.template is not None:
+            return self._templated(step)
+        lines = [Line("=", self.sym(form)) for form in step.forms]
         numbers = self.numeric.doprint(step.forms[-1])
-        approx = self.numeric.rounded
+        return self._finish(step, lines, Line(r"\approx" if self.numeric.rounded else "=", numbers))
+
+    def _templated(self, step: Step) -> Block:
+        """A step printed from the forms it shares with others of its kind, its own symbols (and
+        their numbers) put into the slots: the same text as printing its own forms."""
+        assert step.template is not None
+        found = self._templates.get(step.template)
+        if found is None:
+            texts = [self.sym(form) for form in step.template]
+            found = self._templates[step.template] = (
+                texts,
+                self.numeric.doprint(step.template[-1]),
+                self.numeric.rounded,
+            )
+        texts, numbers, approx = found
+        by_name = Fill({SLOT_MARKS[slot]: self.symbolic.print_key(key) for slot, key in step.fill})
+        self.numeric.rounded = False
+        by_value = Fill({SLOT_MARKS[slot]: self.numeric.print_key(key) for slot, key in step.fill})
+        approx = approx or self.numeric.rounded  # the template's numbers or the filled ones were rounded
+        lines = [Line("=", text, by_name) for text in texts]
+        return self._finish(step, lines, Line(r"\approx" if approx else "=", numbers, by_value))
+
+    def _finish(self, step: Step, lines: list[Line], numbers: Line) -> Block:
+        """The block of ``step``: its forms, the numbers (unless they say nothing new), the
+        exact value where asked and short, the value, and a note where carrying changed it."""
         rel, shown = self.value(self.values[step.key], step.key)
-        if not isinstance(step.forms[-1], sp.Symbol) and numbers not in (shown, lines[-1][1]):
-            lines.append((r"\approx" if approx else "=", numbers))
+        value = Line(rel, shown)
+        last = step.template[-1] if step.template is not None else step.forms[-1]  # a slot is a symbol
+        if not isinstance(last, sp.Symbol) and not numbers.same(value) and not numbers.same(lines[-1]):
+            lines.append(numbers)
         exact = self._exact(step.key)
-        if exact is not None and _bare(exact) not in (_bare(shown), _bare(lines[-1][1])):
-            lines.append(("=", exact))
-        if shown != lines[-1][1]:
-            lines.append((rel, shown))
+        if exact is not None and _bare(exact) not in (_bare(shown), _bare(lines[-1].text())):
+            lines.append(Line("=", exact))
+        if not value.same(lines[-1]):
+            lines.append(value)
         block = Block(self.name(step.key), lines)
         if self.carried is not None and step.key in self.carried.full:
             full_rel, full = self.value(self.carried.full[step.key])

@@ -245,13 +245,15 @@ def _mpf(value: sp.Expr) -> mpmath.mpf:
 
 def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, str]:
     trainable = list(gradients)
+    # Each direction as the index of its weight per parameter, weights[j] = (j + 1)/997 (or 1).
     if len(trainable) <= PER_PARAMETER_LIMIT:
-        directions = [{k: mpmath.mpf(1)} for k in trainable]
+        weights = [mpmath.mpf(1)]
+        directions = [{k: 0} for k in trainable]
         method = "central difference per parameter"
     else:  # fixed pseudo-random directions (deterministic: derived from the parameter order)
+        weights = [mpmath.mpf(j + 1) / 997 for j in range(997)]
         directions = [
-            {k: mpmath.mpf((7919 * (i + 1) * (d + 3)) % 997 + 1) / 997 for i, k in enumerate(trainable)}
-            for d in range(4)
+            {k: (7919 * (i + 1) * (d + 3)) % 997 for i, k in enumerate(trainable)} for d in range(4)
         ]
         method = "central difference along 4 fixed directions"
     with mpmath.workdps(60):
@@ -259,16 +261,19 @@ def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, s
         point = {k: _mpf(v) for k, v in params.items() if k in net.param_index}
         grads = {k: _mpf(v) for k, v in gradients.items()}
         h = mpmath.mpf("1e-25")
+        steps = [h * w for w in weights]  # each h·w once: the same numbers as per parameter
+        still = h * 0  # a parameter outside the direction
         # A difference of two 60-digit losses carries rounding of about |L|·1e-60, i.e. |L|·1e-35
         # once divided by 2h: gradients below |L|·1e-8 (zero, say, by a softmax's symmetry) are
         # compared to that scale, not to their own size.
         floor = max(mpmath.mpf("1e-30"), abs(loss(point)) * mpmath.mpf("1e-8"))
         worst = mpmath.mpf(0)
         for direction in directions:
-            plus = {k: x + h * direction.get(k, 0) for k, x in point.items()}
-            minus = {k: x - h * direction.get(k, 0) for k, x in point.items()}
+            moves = {k: steps[j] for k, j in direction.items()}
+            plus = {k: x + moves.get(k, still) for k, x in point.items()}
+            minus = {k: x - moves.get(k, still) for k, x in point.items()}
             fd = (loss(plus) - loss(minus)) / (2 * h)
-            analytic = mpmath.fsum(grads[k] * w for k, w in direction.items())
+            analytic = mpmath.fsum(grads[k] * weights[j] for k, j in direction.items())
             scale = max(abs(fd), abs(analytic), floor)
             worst = max(worst, abs(fd - analytic) / scale)
         ok = worst <= mpmath.mpf(1) / 10**25

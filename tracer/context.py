@@ -10,7 +10,7 @@ import re
 
 import sympy as sp
 
-from tracer import __version__, reading, training
+from tracer import __version__, reading
 from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
 from tracer.derive import Step
 from tracer.evaluate import forward
@@ -36,7 +36,7 @@ def build(
     chosen = [k for k in sorted(set(detail)) if 1 <= k <= len(trace.iterations)] or [1]
     details = [_iteration(trace, trace.iterations[k - 1], names, t, digits, exact, carry) for k in chosen]
     m = Printers(trace.first.values, digits, names)
-    run = training.context(trace, m, t, digits, chosen[-1])
+    run = _training(trace, m, t, digits, chosen[-1]) if len(trace.iterations) > 1 else None
     sections = {"network": 1, "rules": 2}
     if len(details) == 1:
         sections.update(forward=3, backward=4, update=5, summary=6, training=7)
@@ -63,6 +63,12 @@ def build(
         "history": run["rows"] if run else [],  # the checkpoint rows, as in training.rows
         "check": _check(trace, t),
     }
+
+
+def _training(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int) -> dict | None:
+    from tracer import training  # with the fast path and NumPy: only a run of several iterations
+
+    return training.context(trace, m, t, digits, exact_until)
 
 
 def _iteration(

@@ -8,7 +8,10 @@ and :mod:`tracer.losses`, where SymPy derived them once per kind.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import overload
 
 import sympy as sp
 
@@ -16,17 +19,27 @@ from tracer import activations, losses, softmax
 from tracer.evaluate import sample_grad
 from tracer.network import Network, Unit
 from tracer.notation import grad, partial, symbol, updated
+from tracer.printing import SLOTS
 
 
 @dataclass(frozen=True)
 class Step:
     key: str  # the quantity computed, a canonical key
     kind: str  # net | act | loss | loss_total | dL_da | da_dz | delta | grad | grad_sum | update
-    forms: tuple[sp.Expr, ...]  # right-hand sides; numbers go into the last one
+    forms: Sequence[sp.Expr]  # right-hand sides; numbers go into the last one
     layer: int | None = None
     unit: int | None = None
     sample: int | None = None
     param: str | None = None
+    # The same forms with placeholders (printing.SLOTS) where this step differs from others of
+    # its kind, shared by them (every weight into one unit; every update), and what fills them
+    # here: the report prints the shared forms once and puts each step's symbols in.
+    template: tuple[sp.Expr, ...] | None = None
+    fill: tuple[tuple[sp.Symbol, str], ...] = ()  # slot → the canonical key of what goes there
+
+
+# A weight, the input it multiplies, the rest of the net input and the bias (for ∂z/∂w).
+_W, _A, _REST, _B = sp.symbols("w a R b", real=True)
 
 
 def _fn(act: activations.Activation) -> type[sp.Function]:
@@ -42,12 +55,18 @@ def _g(k: str) -> sp.Symbol:
     return symbol(grad(k))
 
 
+def _unevaluated(cls: type[sp.Mul] | type[sp.Add], args: tuple[object, ...]) -> sp.Expr:
+    """``cls(*args, evaluate=False)``, built directly: the same object without the constructor's
+    checks, which took most of the time of a large derivation (every symbol here commutes)."""
+    return cls._from_args(tuple(a if isinstance(a, sp.Basic) else sp.sympify(a) for a in args), True)
+
+
 def _mul(*factors: sp.Expr) -> sp.Expr:
-    return sp.Mul(*factors, evaluate=False)
+    return _unevaluated(sp.Mul, factors)
 
 
 def _add(*terms: sp.Expr) -> sp.Expr:
-    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+    return _unevaluated(sp.Add, terms) if len(terms) > 1 else terms[0]
 
 
 def forward_steps(net: Network, n: int) -> list[Step]:
@@ -97,8 +116,110 @@ def total_loss_step(net: Network) -> Step:
     return Step("L", "loss_total", (_add(*shares),))
 
 
+class Filled(Sequence[sp.Expr]):
+    """The forms of a step made from a template: the template with this step's symbols put in,
+    built when first asked for (the report prints the template and fills in the text)."""
+
+    def __init__(self, template: tuple[sp.Expr, ...], fill: tuple[tuple[sp.Symbol, str], ...]) -> None:
+        self._template, self._fill = template, fill
+        self._forms: tuple[sp.Expr, ...] | None = None
+
+    def _get(self) -> tuple[sp.Expr, ...]:
+        if self._forms is None:
+            mapping = {slot: symbol(key) for slot, key in self._fill}
+            self._forms = tuple(_put(form, mapping) for form in self._template)
+        return self._forms
+
+    @overload
+    def __getitem__(self, i: int) -> sp.Expr: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[sp.Expr, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> sp.Expr | tuple[sp.Expr, ...]:
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._template)
+
+
+def _put(expr: sp.Expr, mapping: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
+    """``expr`` with symbols replaced, every sum and product kept as written (``xreplace``
+    would evaluate them again)."""
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args or not expr.has(*mapping):
+        return expr
+    args = tuple(_put(a, mapping) for a in expr.args)
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        return _unevaluated(type(expr), args)
+    return expr.func(*args)  # pragma: no cover - templates put slots in sums and products only
+
+
+class _Sample:
+    """The expressions one sample's backward pass shares between steps, each built once: the
+    sum over the next layer a hidden unit's ∂L/∂a is written with appears in its own step
+    and again in the chain rule of every weight into that unit."""
+
+    def __init__(self, net: Network, n: int) -> None:
+        self.net, self.n = net, n
+        self._memo: dict[tuple[str, int, int], sp.Expr] = {}
+
+    def _get(self, what: str, unit: Unit, build: Callable[[], sp.Expr]) -> sp.Expr:
+        key = (what, unit.layer, unit.index)
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def paths(self, unit: Unit) -> sp.Expr:
+        """Σ_k ∂L/∂z_k · ∂z_k/∂a_j over the next layer's units k."""
+        net, n, l = self.net, self.n, unit.layer
+        ak = net.a(l, unit.index, n)
+        return self._get(
+            "paths",
+            unit,
+            lambda: _add(
+                *(_mul(_g(net.z(l + 1, k.index, n)), _p(net.z(l + 1, k.index, n), ak)) for k in net.units[l])
+            ),
+        )
+
+    def deltas(self, unit: Unit) -> sp.Expr:
+        """Σ_k δ_k · W_kj over the next layer's units k."""
+        net, n, l = self.net, self.n, unit.layer
+        return self._get(
+            "deltas",
+            unit,
+            lambda: _add(
+                *(
+                    _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[unit.index - 1]))
+                    for k in net.units[l]
+                )
+            ),
+        )
+
+    def loss_factor(self, unit: Unit) -> sp.Expr:
+        return self._get("loss", unit, lambda: _loss_factor(self.net, unit.index, self.n))
+
+    def template(self, unit: Unit) -> tuple[sp.Expr, ...]:
+        """The grad-step forms of any weight into ``unit``: slot 0 for ∂z/∂w, slot 1 for its input."""
+        net, n = self.net, self.n
+        dz_dw, a_in = SLOTS[0], SLOTS[1]
+
+        def build() -> sp.Expr:
+            short = _mul(symbol(net.delta(unit.layer, unit.index, n)), a_in)
+            factors = _factors(net, unit, 1, n, self, a_in)
+            return sp.Tuple(_chain(net, unit, 1, dz_dw, n, self), short, factors)
+
+        return tuple(self._get("template", unit, build))
+
+    def coupled(self, unit: Unit) -> tuple[sp.Expr, ...]:
+        found = self._get("coupled", unit, lambda: sp.Tuple(*_coupled_delta(self.net, unit, self.n)))
+        return tuple(found)
+
+
 def backward_steps(net: Network, n: int) -> list[Step]:
     out: list[Step] = []
+    shared = _Sample(net, n)
     for layer in reversed(net.units):
         l = layer[0].layer
         act = net.activation(l)
@@ -110,14 +231,9 @@ def backward_steps(net: Network, n: int) -> list[Step]:
             if l == net.depth:
                 y = symbol(net.y(u.index, n))
                 share = _scaled(net.loss_scale, net.loss.term.xreplace({losses.Y: y, losses.A: a}))
-                forms = (sp.Derivative(share, a), _loss_factor(net, u.index, n))
+                forms = (sp.Derivative(share, a), shared.loss_factor(u))
             else:
-                nxt = net.units[l]
-                paths = [_mul(_g(net.z(l + 1, k.index, n)), _p(net.z(l + 1, k.index, n), ak)) for k in nxt]
-                deltas = [
-                    _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[u.index - 1])) for k in nxt
-                ]
-                forms = (_add(*paths), _add(*deltas))
+                forms = (shared.paths(u), shared.deltas(u))
             steps.append(Step(grad(ak), "dL_da", forms, l, u.index, n))
             if rule is None:
                 local_d = softmax.jacobian().entry(a, a, True)
@@ -129,12 +245,12 @@ def backward_steps(net: Network, n: int) -> list[Step]:
                 local_d = rule.dz.xreplace({activations.Z: z})
             steps.append(Step(partial(ak, zk), "da_dz", _local_forms(rule, local_d, z), l, u.index, n))
             chain = (_mul(_g(zk)), _mul(_g(ak), _p(ak, zk)))
-            delta = _coupled_delta(net, u, n) if rule is None else chain
+            delta = shared.coupled(u) if rule is None else chain
             steps.append(Step(net.delta(l, u.index, n), "delta", delta, l, u.index, n))
         out += _in_order(steps, "dL_da") if act.coupled else steps
         for p in net.trainable:
             if p.layer == l:
-                out.append(_grad_step(net, p.key, n))
+                out.append(_grad_step(net, p.key, n, shared))
     return out
 
 
@@ -190,37 +306,63 @@ def _coupled_delta(net: Network, unit: Unit, n: int) -> tuple[sp.Expr, ...]:
     return (_mul(_g(zj)), chain, _add(*terms), _scaled(scale, collected), _scaled(scale, result))
 
 
-def _grad_step(net: Network, param: str, n: int) -> Step:
+def _grad_step(net: Network, param: str, n: int, shared: _Sample) -> Step:
     uses = net.uses(param)
-    chain, short, factors = [], [], []
-    for unit, i in uses:
-        chain.append(_chain(net, unit, i, param, n))
-        d = symbol(net.delta(unit.layer, unit.index, n))
-        short.append(d if i is None else _mul(d, symbol(net.a(unit.layer - 1, i, n))))
-        factors.append(_factors(net, unit, param, n))
+    key = sample_grad(net, param, n)
     layer = uses[0][0].layer
-    forms = (_add(*chain), _add(*short), _add(*factors))
-    return Step(sample_grad(net, param, n), "grad", forms, layer, sample=n, param=param)
+    if len(uses) == 1 and uses[0][1] is not None:  # a weight: the forms of every weight into its unit
+        unit, i = uses[0]
+        fill = (
+            (SLOTS[0], partial(net.z(unit.layer, unit.index, n), param)),  # ∂z/∂w
+            (SLOTS[1], net.a(unit.layer - 1, i, n)),  # the input it multiplies
+        )
+        template = shared.template(unit)
+        return Step(
+            key, "grad", Filled(template, fill), layer, sample=n, param=param, template=template, fill=fill
+        )
+    chain, short, factors = [], [], []
+    for unit, i in uses:  # a bias: one per unit, or shared by the layer
+        chain.append(_chain(net, unit, i, _p(net.z(unit.layer, unit.index, n), param), n, shared))
+        short.append(_short(net, unit, i, n, shared))
+        factors.append(_factors(net, unit, i, n, shared))
+    return Step(key, "grad", (_add(*chain), _add(*short), _add(*factors)), layer, sample=n, param=param)
 
 
-def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
+def _short(net: Network, unit: Unit, i: int | None, n: int, shared: _Sample) -> sp.Expr:
+    """δ · a, the chain rule in the δ shorthand (δ alone for a bias)."""
+    d = symbol(net.delta(unit.layer, unit.index, n))
+    return d if i is None else _mul(d, symbol(net.a(unit.layer - 1, i, n)))
+
+
+@cache
+def _net_input_derivatives() -> tuple[sp.Expr, sp.Expr]:
+    """∂z/∂w and ∂z/∂b of a net input z = w·a + (the other terms) + b, by ``sympy.diff``
+    once: every weight and bias of every unit takes its own symbols into these."""
+    z = _W * _A + _REST + _B
+    return sp.diff(z, _W), sp.diff(z, _B)
+
+
+def _dz(net: Network, unit: Unit, i: int | None, n: int, a_in: sp.Symbol | None = None) -> sp.Expr:
+    """∂z/∂w for the weight from input i of ``unit`` (the bias when i is None); ``a_in`` stands
+    for that input."""
+    by_weight, by_bias = _net_input_derivatives()
+    if i is None:
+        return by_bias
+    return by_weight.xreplace({_A: a_in if a_in is not None else symbol(net.a(unit.layer - 1, i, n))})
+
+
+def _factors(
+    net: Network, unit: Unit, i: int | None, n: int, shared: _Sample, a_in: sp.Symbol | None = None
+) -> sp.Expr:
     """The chain-rule product with every factor written as its derived expression."""
     l = unit.layer
     ak, zk = net.a(l, unit.index, n), net.z(l, unit.index, n)
-    a, _z = symbol(ak), symbol(zk)
-    dz_dw = sp.diff(net.net_input(unit, n), symbol(param))
+    a = symbol(ak)
+    dz_dw = _dz(net, unit, i, n, a_in)
     if net.activation(l).coupled:  # δ_j as the softmax step wrote it last, then ∂z/∂w
-        kept = [f for f in (_coupled_delta(net, unit, n)[-1], dz_dw) if f != 1]
+        kept = [f for f in (shared.coupled(unit)[-1], dz_dw) if f != 1]
         return _mul(*kept) if len(kept) > 1 else kept[0]
-    if l == net.depth:
-        first = _loss_factor(net, unit.index, n)
-    else:
-        first = _add(
-            *(
-                _mul(symbol(net.delta(l + 1, k.index, n)), symbol(k.weights[unit.index - 1]))
-                for k in net.units[l]
-            )
-        )
+    first = shared.loss_factor(unit) if l == net.depth else shared.deltas(unit)
     act = activations.layer_rule(net.activation(l))
     if act.da is not None:
         local = act.da.xreplace({activations.A: a})
@@ -232,21 +374,13 @@ def _factors(net: Network, unit: Unit, param: str, n: int) -> sp.Expr:
     return _mul(*kept) if len(kept) > 1 else kept[0]
 
 
-def _chain(net: Network, unit: Unit, i: int | None, param: str, n: int) -> sp.Expr:
-    """∂L/∂a · ∂a/∂z · ∂z/∂w; for a hidden unit ∂L/∂a is the sum over the next layer."""
+def _chain(net: Network, unit: Unit, i: int | None, dz_dw: sp.Symbol, n: int, shared: _Sample) -> sp.Expr:
+    """∂L/∂a · ∂a/∂z · ∂z/∂w (``dz_dw``); for a hidden unit ∂L/∂a is the sum over the next layer."""
     ak, zk = net.a(unit.layer, unit.index, n), net.z(unit.layer, unit.index, n)
     if net.activation(unit.layer).coupled:  # softmax: ∂L/∂z_j, its sum over k written in the δ step
-        return _mul(_g(zk), _p(zk, param))
-    if unit.layer == net.depth:
-        first: sp.Expr = _g(ak)
-    else:
-        first = _add(
-            *(
-                _mul(_g(net.z(unit.layer + 1, k.index, n)), _p(net.z(unit.layer + 1, k.index, n), ak))
-                for k in net.units[unit.layer]
-            )
-        )
-    return _mul(first, _p(ak, zk), _p(zk, param))
+        return _mul(_g(zk), dz_dw)
+    first = _g(ak) if unit.layer == net.depth else shared.paths(unit)
+    return _mul(first, _p(ak, zk), dz_dw)
 
 
 def batch_steps(net: Network) -> list[Step]:
@@ -266,12 +400,28 @@ def batch_steps(net: Network) -> list[Step]:
     )
 
 
+def _update(eta: sp.Symbol, param: sp.Symbol, gradient: sp.Symbol) -> sp.Expr:
+    return _add(param, -_mul(eta, gradient))
+
+
 def update_steps(net: Network) -> list[Step]:
     eta = symbol("eta")
-    return [
-        Step(updated(p.key), "update", (_add(p.symbol, -_mul(eta, _g(p.key))),), p.layer, param=p.key)
-        for p in net.trainable
-    ]
+    template = (_update(eta, SLOTS[2], SLOTS[3]),)
+    out = []
+    for p in net.trainable:
+        fill = ((SLOTS[2], p.key), (SLOTS[3], grad(p.key)))
+        out.append(
+            Step(
+                updated(p.key),
+                "update",
+                Filled(template, fill),
+                p.layer,
+                param=p.key,
+                template=template,
+                fill=fill,
+            )
+        )
+    return out
 
 
 def steps(net: Network) -> tuple[Step, ...]:

@@ -1,24 +1,125 @@
 """The fast numeric path: many gradient-descent iterations without SymPy in the loop.
 
 The derivation is done once, by SymPy, in the registries: each activation's f(z) and f′,
-each loss term and its ∂/∂a. Here those expressions are compiled with ``lambdify`` to
-NumPy and applied a layer at a time, all samples at once, in float64. The report's
-detailed iterations use the exact / 50-digit path (:mod:`tracer.evaluate`); the iterations
-after them use this one, and the tests compare the two.
+each loss term and its ∂/∂a. Here those expressions are compiled to float64 code, in one
+of two kernels that compute the same thing:
+
+- **vector** (every network): NumPy, a layer at a time, all samples at once. Each layer's
+  weights are one matrix, so the forward pass is Z = A·Wᵀ + b, the backward pass
+  ∂L/∂W = δᵀ·A and ∂L/∂A = δ·W: matrix products, whatever the width of the layer.
+- **scalar** (small networks, :mod:`tracer.fastcode`): the same rules written out as
+  straight-line Python on floats, one loop for the whole run; on a 2-2-2 network NumPy's
+  cost per call would be most of the time.
+
+The report's detailed iterations use the exact / 50-digit path (:mod:`tracer.evaluate`);
+the iterations after them use this one, and the tests compare both kernels with it and
+with an independent oracle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
-from tracer import activations, losses
+from tracer import activations, fastcode, losses
 from tracer.network import Network
 from tracer.notation import grad, partial
+
+SOFTMAX = "softmax"  # coupled: δ = a ⊙ (g − Σ_k g_k a_k), the Jacobian a_k(δ_kj − a_j) applied to g
+#: Networks up to this many samples × (parameters + units) take the scalar kernel.
+SCALAR_LIMIT = 400
+
+
+class _ArrayPrinter(NumPyPrinter):
+    """NumPy code that runs at the speed of plain arithmetic on large arrays.
+
+    ``numpy.where`` and ``numpy.select`` take about 20 times longer than a multiplication
+    when the condition changes from element to element (a ReLU layer's signs), so: max and
+    min become ``numpy.maximum`` and ``numpy.minimum``; a case split between constants
+    (relu′, leaky_relu′) becomes arithmetic on the condition, k₁·c + k₂·¬c, exact for
+    finite constants; any other case split a chain of ``numpy.where``, which never
+    evaluates a piece where it does not apply into the result (softplus's stable form).
+    """
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return self._fold("numpy.maximum", expr.args)
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return self._fold("numpy.minimum", expr.args)
+
+    def _fold(self, name: str, args: tuple[sp.Expr, ...]) -> str:
+        out = self._print(args[0])
+        for arg in args[1:]:
+            out = f"{name}({out}, {self._print(arg)})"
+        return out
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        pieces = expr.args
+        if len(pieces) == 2 and pieces[1].cond == sp.true and all(p.expr.is_Number for p in pieces):
+            condition = self._print(pieces[0].cond)
+            terms = [
+                mask if value == 1 else f"{self._print(value)}*{mask}"
+                for value, mask in ((pieces[0].expr, f"({condition})"), (pieces[1].expr, f"(~({condition}))"))
+                if value != 0
+            ]
+            return " + ".join(terms) or "0"
+        out = "numpy.nan"
+        for piece, condition in reversed(pieces):
+            value = self._print(piece)
+            out = value if condition == sp.true else f"numpy.where({self._print(condition)}, {value}, {out})"
+        return out
+
+
+def _numpy(args: object, expr: sp.Expr) -> Callable:
+    return sp.lambdify(args, expr, modules="numpy", printer=_ArrayPrinter)
+
+
+@dataclass(frozen=True)
+class LayerMath:
+    """One layer's activation, compiled: f(z), its derivative (in a or in z) and their
+    SymPy forms (the scalar kernel prints them)."""
+
+    f: sp.Expr | None  # f(z) (its overflow-safe form where the registry has one); None: softmax
+    d: sp.Expr | None  # f′, in a when ``uses_a``, else in z; None: softmax
+    uses_a: bool
+    f_np: Callable
+    d_np: Callable | None  # None: the derivative is the constant ``d``
+    coupled: bool = False
+
+
+@cache
+def layer_math(act: activations.Activation) -> LayerMath | None:
+    """The compiled forms of a layer's bound activation; None when its expression still
+    holds a free constant."""
+    if act.coupled:
+        return LayerMath(None, None, True, _softmax, None, coupled=True) if act.name == SOFTMAX else None
+    if act.expr.free_symbols - {activations.Z}:
+        return None
+    rule = activations.layer_rule(act)
+    f = act.stable if act.stable is not None else act.expr
+    if rule.da is not None:
+        d, uses_a = rule.da, True
+    else:
+        d = rule.dz if act.derivative_as is None else activations.get(act.derivative_as).expr
+        uses_a = False
+    constant = not d.free_symbols
+    arg = activations.A if uses_a else activations.Z
+    f_np = _numpy(activations.Z, _array_form(act, f))
+    return LayerMath(f, d, uses_a, f_np, None if constant else _numpy(arg, d))
+
+
+def _array_form(act: activations.Activation, f: sp.Expr) -> sp.Expr:
+    """f for arrays: the registry's max form (relu = max(0, z)) where SymPy proves it equal to
+    the case split, one pass of ``numpy.maximum`` instead of a ``where``."""
+    shown = act.display
+    if shown is not None and shown.has(sp.Max, sp.Min) and sp.simplify(shown.rewrite(sp.Piecewise) - f) == 0:
+        return shown
+    return f
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -26,34 +127,17 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-SOFTMAX = "softmax"  # coupled: δ = a ⊙ (g − Σ_k g_k a_k), the Jacobian a_k(δ_kj − a_j) applied to g
-
-
-@cache
-def _activation(act: activations.Activation) -> tuple[Callable, Callable, bool] | None:
-    """(f(z), f′(z, a), uses a) compiled to NumPy, for a layer's bound activation; softmax
-    gets its own vector form; None when the expression still holds a free constant."""
-    if act.coupled:
-        return (_softmax, (lambda z, a: a), True) if act.name == SOFTMAX else None
-    if act.expr.free_symbols - {activations.Z}:
-        return None
-    rule = activations.layer_rule(act)
-    # The overflow-safe form where the registry has one (softplus = z + ln(1 + e^(−z)) for z > 0).
-    f = sp.lambdify(activations.Z, act.stable if act.stable is not None else act.expr, "numpy")
-    if rule.da is not None:
-        g = sp.lambdify(activations.A, rule.da, "numpy")
-        return f, (lambda z, a: g(a)), True
-    dz = rule.dz if act.derivative_as is None else activations.get(act.derivative_as).expr
-    h = sp.lambdify(activations.Z, dz, "numpy")
-    return f, (lambda z, a: h(z) + 0 * z), False
-
-
 @cache
 def _loss(name: str) -> tuple[Callable, Callable]:
     rule = losses.rule(name)
-    term = sp.lambdify((losses.Y, losses.A), rule.loss.term, "numpy")
-    dterm = sp.lambdify((losses.Y, losses.A), rule.da, "numpy")
-    return term, dterm
+    return _numpy((losses.Y, losses.A), rule.loss.term), _numpy((losses.Y, losses.A), rule.da)
+
+
+def _array(value: object, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a float64 array of ``shape`` (a lambdified constant comes back as a number)."""
+    if isinstance(value, np.ndarray) and value.shape == shape and value.dtype == np.float64:
+        return value
+    return np.broadcast_to(np.asarray(value, dtype=float), shape).copy()
 
 
 @dataclass(frozen=True)
@@ -70,61 +154,123 @@ class State:
     gradients: np.ndarray  # per parameter, in the order of network.params (0 when frozen)
 
 
+@dataclass(frozen=True)
+class Run:
+    """What :meth:`Fast.train` returns: every loss, the parameters where asked, the end."""
+
+    losses: np.ndarray  # losses[k]: the loss of the forward pass of iteration k (0-based), before its update
+    kept: dict[int, Sequence[float]]  # parameters at the start of the iterations asked for (0-based)
+    final: np.ndarray  # the parameters after the last update
+    kernel: str  # "scalar" or "vector"
+
+    def parameters(self, k: int) -> np.ndarray | None:
+        """The parameters at the start of iteration ``k`` (after the last one: ``final``), if kept."""
+        if k == len(self.losses):
+            return self.final
+        found = self.kept.get(k)
+        return None if found is None else np.asarray(found, dtype=float)
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """Where one layer's parameters sit in the flat vector, and which of them train."""
+
+    math: LayerMath
+    weights: slice  # weights of unit j from input i at start + j * inputs + i (row by row)
+    shape: tuple[int, int]  # units, inputs
+    bias: slice | None  # one per unit, or one shared (length 1); None when the layer has none
+    w_mask: np.ndarray | None  # 1.0 where trainable; None when everything is
+    b_mask: np.ndarray | None
+
+
 class Fast:
     """A network compiled for float64 training."""
 
-    def __init__(self, net: Network, funcs: list[tuple[Callable, Callable, bool]]) -> None:
+    def __init__(self, net: Network, maths: list[LayerMath]) -> None:
         self.net = net
-        self.funcs = funcs
-        self.coupled = [net.activation(l).coupled for l in range(1, net.depth + 1)]
         self.term, self.dterm = _loss(net.loss.name)
         self.x = np.array([[float(v) for v in s.inputs] for s in net.spec.samples])
         self.y = np.array([[float(v) for v in s.targets] for s in net.spec.samples])
         self.scale = float(net.loss_scale)
         self.eta = float(net.spec.learning_rate)
-        self.index = {p.key: i for i, p in enumerate(net.params)}
         self.trainable = np.array([p.trainable for p in net.params])
-        # Where each layer's weights and biases sit in the flat parameter vector.
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray | None] = []
-        for layer in net.units:
-            self.weights.append(np.array([[self.index[w] for w in u.weights] for u in layer]))
-            bias = [u.bias for u in layer]
-            self.biases.append(None if bias[0] is None else np.array([self.index[b] for b in bias]))
+        self.layers = tuple(_layout(net, maths, self.trainable))
+        size = net.n_samples * (len(net.params) + sum(net.sizes[1:]))
+        self.scalar = fastcode.compile_kernel(self) if size <= SCALAR_LIMIT else None
+
+    # -- parameters: one flat vector (the order of network.params) or one array per layer
+
+    def theta(self, params: Mapping[str, object]) -> np.ndarray:
+        return np.array([float(params[p.key]) for p in self.net.params])  # type: ignore[arg-type]
+
+    def _split(self, theta: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        ws = [theta[layer.weights].reshape(layer.shape).copy() for layer in self.layers]
+        bs = [None if layer.bias is None else theta[layer.bias].copy() for layer in self.layers]
+        return ws, bs
+
+    def _join(self, ws: list[np.ndarray], bs: list[np.ndarray | None]) -> np.ndarray:
+        parts: list[np.ndarray] = []
+        for w, b in zip(ws, bs, strict=True):
+            parts.append(w.ravel())
+            if b is not None:
+                parts.append(b)
+        return np.concatenate(parts)
+
+    # -- one pass
+
+    def _forward(self, ws: list, bs: list) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        zs, as_ = [], []
+        prev = self.x
+        for layer, w, b in zip(self.layers, ws, bs, strict=True):
+            z = prev @ w.T
+            if b is not None:
+                z += b
+            prev = _array(layer.math.f_np(z), z.shape)
+            zs.append(z)
+            as_.append(prev)
+        return zs, as_
+
+    def _local(self, l: int, z: np.ndarray, a: np.ndarray) -> np.ndarray | float:
+        """∂a/∂z of layer ``l``: a number when the derivative is a constant, else an array that
+        multiplies like one of floats (a case split between constants gives booleans)."""
+        m = self.layers[l].math
+        if m.d_np is None:
+            return float(m.d)  # type: ignore[arg-type]
+        return m.d_np(a if m.uses_a else z)
+
+    def _delta(self, l: int, upstream: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        if self.layers[l].math.coupled:  # softmax: the whole Jacobian applied to ∂L/∂a
+            return a * (upstream - np.sum(upstream * a, axis=1, keepdims=True))
+        local = self._local(l, z, a)
+        return upstream if isinstance(local, float) and local == 1.0 else upstream * local
+
+    def _upstream(self, out: np.ndarray) -> np.ndarray:
+        return self.scale * _array(self.dterm(self.y, out), out.shape)
 
     def state(self, theta: np.ndarray) -> State:
         """Forward and backward pass of every sample at the parameters ``theta``."""
-        zs, as_ = [], []
-        prev = self.x
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            for l, (f, _df, _) in enumerate(self.funcs):
-                z = prev @ theta[self.weights[l]].T
-                if self.biases[l] is not None:
-                    z = z + theta[self.biases[l]]
-                a = np.broadcast_to(f(z), z.shape).astype(float)
-                zs.append(z)
-                as_.append(a)
-                prev = a
-            shares = self.scale * np.sum(self.term(self.y, prev), axis=1)
-            dl_da: list[np.ndarray] = [np.empty(0)] * len(zs)
-            da_dz: list[np.ndarray] = [np.empty(0)] * len(zs)
-            deltas: list[np.ndarray] = [np.empty(0)] * len(zs)
-            g = np.zeros(len(theta))
-            upstream = self.scale * np.broadcast_to(self.dterm(self.y, prev), prev.shape)
-            for l in range(len(zs) - 1, -1, -1):
+        ws, bs = self._split(theta)
+        with np.errstate(all="ignore"):
+            zs, as_ = self._forward(ws, bs)
+            shares = self.scale * np.sum(_array(self.term(self.y, as_[-1]), as_[-1].shape), axis=1)
+            n = len(zs)
+            dl_da, da_dz, deltas = [np.empty(0)] * n, [np.empty(0)] * n, [np.empty(0)] * n
+            gws: list[np.ndarray] = [np.empty(0)] * n
+            gbs: list[np.ndarray | None] = [None] * n
+            upstream = self._upstream(as_[-1])
+            for l in range(n - 1, -1, -1):
+                layer, z, a = self.layers[l], zs[l], as_[l]
                 dl_da[l] = upstream
-                if self.coupled[l]:  # softmax: the diagonal a(1 − a) is shown; δ uses the whole Jacobian
-                    a = as_[l]
+                if layer.math.coupled:  # the report shows the diagonal a(1 − a)
                     da_dz[l] = a * (1 - a)
-                    deltas[l] = a * (upstream - np.sum(upstream * a, axis=1, keepdims=True))
                 else:
-                    da_dz[l] = np.broadcast_to(self.funcs[l][1](zs[l], as_[l]), zs[l].shape).astype(float)
-                    deltas[l] = upstream * da_dz[l]
-                below = self.x if l == 0 else as_[l - 1]
-                np.add.at(g, self.weights[l], deltas[l].T @ below)
-                if self.biases[l] is not None:
-                    np.add.at(g, self.biases[l], deltas[l].sum(axis=0))
-                upstream = deltas[l] @ theta[self.weights[l]]
+                    da_dz[l] = _array(self._local(l, z, a), z.shape)
+                deltas[l] = self._delta(l, upstream, z, a)
+                gws[l] = deltas[l].T @ (self.x if l == 0 else as_[l - 1])
+                if layer.bias is not None:
+                    gbs[l] = _bias_gradient(layer, deltas[l])
+                upstream = deltas[l] @ ws[l]
+        g = self._join(gws, gbs)
         g[~self.trainable] = 0.0
         loss = float(shares.sum())
         return State(tuple(zs), tuple(as_), tuple(da_dz), tuple(dl_da), tuple(deltas), loss, shares, g)
@@ -132,19 +278,135 @@ class Fast:
     def step(self, theta: np.ndarray, state: State) -> np.ndarray:
         return theta - self.eta * state.gradients
 
-    def theta(self, params: Mapping[str, object]) -> np.ndarray:
-        return np.array([float(params[p.key]) for p in self.net.params])  # type: ignore[arg-type]
+    # -- many iterations
+
+    def train(
+        self,
+        theta: np.ndarray,
+        iterations: int,
+        keep: frozenset[int] = frozenset(),
+        progress: Callable[[int], None] | None = None,
+        kernel: str | None = None,
+    ) -> Run:
+        """``iterations`` full-batch gradient-descent steps from ``theta``.
+
+        Returns every iteration's loss, the parameters at the start of the iterations in
+        ``keep`` (0-based) and after the last update. ``progress(done)`` is called now and
+        then; ``kernel`` forces "scalar" or "vector" (tests), else the scalar one is used
+        where it compiled. A scalar run that overflows continues on the vector kernel from
+        the iteration where it stopped (NumPy carries on with inf and NaN).
+        """
+        losses: list[float] = []
+        kept: dict[int, Sequence[float]] = {}
+        theta = np.asarray(theta, dtype=float)
+        chunk = max(1, iterations // 100) if progress is not None else iterations
+        use_scalar = kernel != "vector" and self.scalar is not None
+        if kernel == "scalar" and self.scalar is None:
+            raise ValueError("this network has no scalar kernel")
+        done = 0
+        while done < iterations:
+            count = min(chunk, iterations - done)
+            marks = frozenset(k - done for k in keep if done <= k < done + count)
+            if use_scalar:
+                assert self.scalar is not None
+                part: dict[int, tuple[float, ...]] = {}
+                ran, end = self.scalar(tuple(theta.tolist()), count, marks, losses, part)
+                del losses[done + ran :]  # an iteration that overflowed half-way is done again
+                kept.update(part if done == 0 else {done + k: v for k, v in part.items()})
+                theta = np.array(end)
+                if ran < count:
+                    use_scalar = False
+                    done += ran
+                    continue
+            else:
+                theta = self._vector(theta, count, marks, losses, kept, done)
+            done += count
+            if progress is not None:
+                progress(done)
+        return Run(np.array(losses), kept, theta, "scalar" if use_scalar else "vector")
+
+    def _vector(
+        self, theta: np.ndarray, count: int, marks: frozenset[int], losses: list, kept: dict, offset: int
+    ) -> np.ndarray:
+        """The vector kernel's loop: the same pass as :meth:`state`, into arrays allocated once
+        (a fresh array per step costs page faults that can double the time of a wide layer)."""
+        ws, bs = self._split(theta)
+        eta, x, n, rows = self.eta, self.x, len(self.layers), self.x.shape[0]
+        zbuf = [np.empty((rows, layer.shape[0])) for layer in self.layers]
+        upbuf = [np.empty((rows, layer.shape[0])) for layer in self.layers]
+        gwbuf = [np.empty(layer.shape) for layer in self.layers]
+        with np.errstate(all="ignore"):
+            for i in range(count):
+                if i in marks:
+                    kept[offset + i] = self._join(ws, bs)
+                as_ = []
+                prev = x
+                for l, layer in enumerate(self.layers):
+                    z = np.matmul(prev, ws[l].T, out=zbuf[l])
+                    if bs[l] is not None:
+                        z += bs[l]
+                    prev = _array(layer.math.f_np(z), z.shape)
+                    as_.append(prev)
+                losses.append(self.scale * float(np.sum(self.term(self.y, prev))))
+                upstream = self._upstream(prev)
+                for l in range(n - 1, -1, -1):
+                    layer = self.layers[l]
+                    if layer.math.coupled:
+                        delta = self._delta(l, upstream, zbuf[l], as_[l])
+                    else:
+                        local = self._local(l, zbuf[l], as_[l])
+                        one = isinstance(local, float) and local == 1.0
+                        delta = upstream if one else np.multiply(upstream, local, out=upstream)
+                    gw = np.matmul(delta.T, x if l == 0 else as_[l - 1], out=gwbuf[l])
+                    gb = None if layer.bias is None else _bias_gradient(layer, delta)
+                    if l:  # with the weights before this update
+                        upstream = np.matmul(delta, ws[l], out=upbuf[l - 1])
+                    if layer.w_mask is not None:
+                        gw *= layer.w_mask
+                    gw *= eta
+                    ws[l] -= gw
+                    if gb is not None:
+                        if layer.b_mask is not None:
+                            gb *= layer.b_mask
+                        bs[l] -= eta * gb  # type: ignore[operator]
+        return self._join(ws, bs)
+
+
+def _bias_gradient(layer: _Layer, delta: np.ndarray) -> np.ndarray:
+    """Σ over samples of δ per unit; a shared bias sums over the units as well."""
+    assert layer.bias is not None
+    per_unit = delta.sum(axis=0)
+    return per_unit if layer.bias.stop - layer.bias.start == delta.shape[1] else per_unit.sum(keepdims=True)
+
+
+def _layout(net: Network, maths: list[LayerMath], trainable: np.ndarray) -> list[_Layer]:
+    """Each layer's place in network.params: its weights row by row, then its biases."""
+    index = {p.key: i for i, p in enumerate(net.params)}
+    out = []
+    for units, math in zip(net.units, maths, strict=True):
+        rows, cols = len(units), len(units[0].weights)
+        start = index[units[0].weights[0]]
+        w = slice(start, start + rows * cols)
+        assert [index[k] for u in units for k in u.weights] == list(range(w.start, w.stop))
+        keys = list(dict.fromkeys(u.bias for u in units if u.bias is not None))
+        b = None if not keys else slice(index[keys[0]], index[keys[0]] + len(keys))
+        if b is not None:
+            assert [index[k] for k in keys] == list(range(b.start, b.stop))
+        w_mask = None if trainable[w].all() else trainable[w].reshape(rows, cols).astype(float)
+        b_mask = None if b is None or trainable[b].all() else trainable[b].astype(float)
+        out.append(_Layer(math, w, (rows, cols), b, w_mask, b_mask))
+    return out
 
 
 def compile_network(net: Network) -> Fast | None:
-    """The fast path for ``net``, or None when an activation couples units (e.g. softmax)."""
-    funcs = []
+    """The fast path for ``net``, or None when an activation cannot be compiled (a free constant)."""
+    maths = []
     for l in range(1, net.depth + 1):
-        found = _activation(net.activation(l))
+        found = layer_math(net.activation(l))
         if found is None:
             return None
-        funcs.append(found)
-    return Fast(net, funcs)
+        maths.append(found)
+    return Fast(net, maths)
 
 
 class Values(Mapping[str, float]):

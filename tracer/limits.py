@@ -27,7 +27,7 @@ exact steps                   soft         the same place: parameters × samples
                                            in a detailed iteration (any view, JSON too); the CLI
                                            also multiplies by the last ``--detail`` iteration
 training work                 soft + hard  the same place: iterations × (samples × (parameters
-                                           + units) + 10)
+                                           + units) + 15 000 × layers)
 ============================  ===========  ======================================================
 
 The matrix view (:mod:`tracer.matrix`) shows the corners of each layer's matrices, so its
@@ -37,9 +37,27 @@ it instead of refusing (:func:`view_for`), and only an explicit neuron view is r
 Calibration (measured on a 2-core development machine, November 2026): a Markdown report
 costs about 6 ms and 2.2 kB per parameter × sample (the 16-32-32-8 network, 1 864
 parameters, takes 11 s and writes 6.4 MB; its JSON trace takes 0.03 s). Training on the
-float64 fast path costs about 1 µs per unit of work and keeps only each iteration's
-parameters and loss; an iteration has a fixed cost of about 10 units however small the
-network, hence the ``+ 10``: 100 000 iterations of the XOR network (7.8 M units) take 8 s.
+float64 fast path (:mod:`tracer.fastpath`) keeps only every loss and the checkpoints'
+parameters. Its cost per iteration, measured with one BLAS thread under a load of 2–3
+(``python benchmarks/run.py`` measures the ReLU article's row again):
+
+=================================  ===============  =============  ================
+network                            samples × (P+U)  per iteration  per unit of work
+=================================  ===============  =============  ================
+2-2-2 (scalar kernel)              16               1.8 µs         —
+2-3-1, 4 samples (scalar kernel)   68               6 µs           —
+8-16-16-4, 20 samples              10 400           49 µs          (fixed cost)
+2-64-64-64-1, 100 samples          877 000          0.29 ms        0.33 ns
+2-64-64-64-1, 1000 samples         8 770 000        3.2 ms         0.37 ns
+10-30×19, 50 samples (19 layers)   882 000          0.50 ms        0.57 ns
+50-200-200-10, 200 samples         10 564 000       1.7 ms         0.16 ns
+=================================  ===============  =============  ================
+
+So the estimate counts samples × (parameters + units) for the matrix products plus
+:data:`LAYER_COST` per layer for NumPy's cost per call (about 15 µs a layer), and takes one
+unit as 1 ns: about twice what was measured, for a loaded machine or BLAS threads that
+compete for its cores. The ReLU article's run (2-64-64-64-1, 1000 samples, 2000 epochs,
+17.7 G units) is within :data:`MAX_WORK`; it trains in about 7 s.
 """
 
 from __future__ import annotations
@@ -78,15 +96,15 @@ MAX_REPORT_STEPS = 2_000
 #: digits) for the report's detailed iterations, whatever the view: about 50 µs each with the
 #: numeric check (the 2-64-64-64-1 network with 8 samples, 68 616 pairs: 4 s, 130 MB).
 MAX_EXACT_STEPS = 200_000
-#: Soft: training work, iterations × (samples × (parameters + units) + ITERATION_COST).
-#: Iterations after the detailed ones take the float64 fast path (tracer.fastpath), about
-#: 1 µs per unit of work: some 20 s at the bound (100 000 XOR iterations: 7.8 M, 8 s).
-MAX_WORK = 20_000_000
+#: Soft: training work, iterations × (samples × (parameters + units) + LAYER_COST × layers),
+#: in units of about 1 ns on the fast path: some 20 s at the bound (the ReLU article's 2000
+#: epochs of 1000 samples through 8 577 parameters: 17.7 G, about 7 s measured).
+MAX_WORK = 20_000_000_000
 #: Hard: the same (a few minutes at the bound; memory stays small, the fast path keeps
-#: only each iteration's parameters and loss).
-MAX_WORK_HARD = 100_000_000
-#: The fixed cost of one iteration, in the units of training work.
-ITERATION_COST = 10
+#: every loss and only the checkpoints' parameters).
+MAX_WORK_HARD = 200_000_000_000
+#: The fixed cost of one layer in one iteration, in units of training work (NumPy calls).
+LAYER_COST = 15_000
 
 
 #: The two ways a report explains a network: unit by unit, or layer by layer in matrices.
@@ -164,8 +182,9 @@ class Shape:
 
     @property
     def work(self) -> int:
-        """Iterations × (samples × (parameters + units) + ITERATION_COST): time and memory of training."""
-        return self.iterations * (self.samples * (self.parameters + self.units) + ITERATION_COST)
+        """Iterations × (samples × (parameters + units) + LAYER_COST × layers): the time of training."""
+        layers = len(self.sizes) - 1
+        return self.iterations * (self.samples * (self.parameters + self.units) + LAYER_COST * layers)
 
 
 @dataclass(frozen=True)

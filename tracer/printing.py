@@ -8,6 +8,7 @@ negative numbers in brackets: ``W·(−0.3)``, never ``W·-0.3``.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -16,13 +17,19 @@ from tracer import activations, notation
 
 DEFAULT_DIGITS = 8
 
+#: Placeholders in the forms a step shares with others of its kind (:class:`tracer.derive.Template`):
+#: each prints as its own marker, which :mod:`tracer.blocks` replaces by the step's own symbol or
+#: number. A marker is a command name no LaTeX uses, so it cannot occur anywhere else.
+SLOTS = tuple(sp.Symbol(f"slot{k}", real=True) for k in range(4))
+SLOT_MARKS = {slot: rf"\tracerslot{chr(ord('a') + k)}" for k, slot in enumerate(SLOTS)}
+
 
 class TracerPrinter(LatexPrinter):
     """LaTeX in a notation, optionally with numbers substituted for symbols."""
 
     _tracer_settings = {
         "notation": notation.LAYER,
-        "values": None,
+        "values": None,  # symbol (or its name) → number: print the numbers instead
         "digits": DEFAULT_DIGITS,
         "fractions": False,  # print rationals as exact fractions (--exact), not decimals
     }
@@ -42,18 +49,54 @@ class TracerPrinter(LatexPrinter):
         settings.setdefault("mul_symbol", "dot")
         super().__init__(settings)
         self.notation: notation.Notation = merged["notation"]
-        self.values: dict | None = merged["values"]
+        values = merged["values"]
+        # By name: a report's values come keyed by canonical key, tens of thousands of them.
+        self.values: dict | None = None if values is None else {_name(k): v for k, v in values.items()}
         self.digits: int = digits
         self.fractions: bool = bool(merged["fractions"])
         self.rounded = False  # set when a number had to be rounded for display
+        # Each expression's LaTeX and whether a number in it was rounded. A report prints the
+        # same sums again and again (a hidden unit's Σ_k δ_k W_kj in every weight's step).
+        self._memo: dict[sp.Basic, tuple[str, bool]] = {}
+        self._keys: dict[str, tuple[str, bool]] = {}  # the same for symbols named by key
+        self._plain_products = self.order == "none" and (
+            self._settings["mul_symbol_latex"] == self._settings["mul_symbol_latex_numbers"]
+        )
 
     def doprint(self, expr: sp.Expr) -> str:
         self.rounded = False
         return super().doprint(expr)
 
+    def _print(self, expr: object, **kwargs: object) -> str:
+        if kwargs or not isinstance(expr, sp.Basic):
+            return super()._print(expr, **kwargs)
+        found = self._memo.get(expr)
+        if found is None:
+            outer, self.rounded = self.rounded, False
+            found = self._memo[expr] = (super()._print(expr), self.rounded)
+            self.rounded = outer
+        self.rounded |= found[1]
+        return found[0]
+
+    def print_key(self, key: str) -> str:
+        """What printing the symbol of the canonical ``key`` gives, without making the symbol."""
+        found = self._keys.get(key)
+        if found is None:
+            outer, self.rounded = self.rounded, False
+            if self.values is not None and key in self.values:
+                text = self._number(self.values[key], bracket=True)
+            else:
+                text = self.notation.latex(key)
+            found = self._keys[key] = (text, self.rounded)
+            self.rounded = outer
+        self.rounded |= found[1]
+        return found[0]
+
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        if self.values is not None and expr in self.values:
-            return self._number(self.values[expr], bracket=True)
+        if expr in SLOT_MARKS:
+            return SLOT_MARKS[expr]
+        if self.values is not None and expr.name in self.values:
+            return self._number(self.values[expr.name], bracket=True)
         return self.notation.latex(expr.name)
 
     def _number(self, value: object, bracket: bool = False) -> str:
@@ -61,13 +104,37 @@ class TracerPrinter(LatexPrinter):
             self.rounded = True
         return number_latex(value, self.digits, bracket=bracket)
 
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # A product of symbols (w·a in every net input) prints as its factors joined by the
+        # multiplication sign, as LatexPrinter does with order="none" and one sign for numbers
+        # and symbols alike; without its general machinery (signs, fractions, units).
+        if self._plain_products and _plain(expr):
+            return self._settings["mul_symbol_latex"].join(self._print(a) for a in expr.args)
+        return super()._print_Mul(expr)
+
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         terms = list(expr.args)
-        ordered = [t for t in terms if not t.could_extract_minus_sign()]
-        ordered += [t for t in terms if t.could_extract_minus_sign()]
-        if ordered == terms:
-            return super()._print_Add(expr, order)
-        return super()._print_Add(sp.Add(*ordered, evaluate=False), order)
+        minus = [_minus(t) for t in terms]
+        ordered = [t for t, m in zip(terms, minus, strict=True) if not m]
+        ordered += [t for t, m in zip(terms, minus, strict=True) if m]
+        if (order or self.order) != "none":  # pragma: no cover - tracer prints in written order
+            return super()._print_Add(sp.Add(*ordered, evaluate=False), order)
+        # LatexPrinter's own loop over the terms (positive ones first), with the sign of a plain
+        # product of symbols known without negating it
+        tex = ""
+        for i, term in enumerate(ordered):
+            if i == 0:
+                pass
+            elif _minus(term):
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if not _plain(term) and self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         name = type(expr).__name__
@@ -86,6 +153,19 @@ class TracerPrinter(LatexPrinter):
         if expr.p == 1 and expr.q <= 100:  # coefficients such as 1/2, 1/4 read best as fractions
             return super()._print_Rational(expr)
         return self._number(expr)
+
+
+def _name(key: object) -> str:
+    return key.name if isinstance(key, sp.Symbol) else str(key)
+
+
+def _plain(expr: sp.Basic) -> bool:
+    """A symbol, or a product of symbols: never negative, never bracketed in a sum."""
+    return type(expr) is sp.Symbol or (type(expr) is sp.Mul and all(type(a) is sp.Symbol for a in expr.args))
+
+
+def _minus(term: sp.Basic) -> bool:
+    return False if _plain(term) else term.could_extract_minus_sign()
 
 
 def to_latex(
@@ -131,6 +211,11 @@ def exact_decimal(value: sp.Rational, digits: int) -> str | None:
 
 def rounded(value: object, digits: int) -> tuple[Decimal, bool]:
     """(value rounded to ``digits`` significant digits, whether that is exact)."""
+    return _rounded(type(value), value, digits)  # the type too: 2 and 2.0 round differently
+
+
+@lru_cache(maxsize=100_000)
+def _rounded(kind: type, value: object, digits: int) -> tuple[Decimal, bool]:
     v = sp.sympify(value)
     if v.is_Rational:
         text = exact_decimal(v, digits)

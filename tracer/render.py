@@ -129,6 +129,7 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     fmt = env.globals["f"]
     ctx = report_context(trace, opts, strings, fmt)
     text = env.get_template(f"default/report.{fmt.name}.jinja2").render(ctx)
+    del ctx  # its strings are in the text now: a large report would hold them twice
     return _tidy(text)
 
 
@@ -176,12 +177,13 @@ def _shown(fmt: formats.Format, item: dict) -> str:
 
 
 def _tidy(text: str) -> str:
-    """At most one blank line in a row, one newline at the end."""
-    lines = text.split("\n")
+    """At most one blank line in a row, one newline at the end (one copy of the text made)."""
     out: list[str] = []
-    for line in lines:
+    for line in text.split("\n"):
         line = line.rstrip()
-        if line == "" and out and out[-1] == "":
-            continue
-        out.append(line)
-    return "\n".join(out).strip("\n") + "\n"
+        if line or (out and out[-1]):  # a blank line only after a line with text
+            out.append(line)
+    if out and not out[-1]:
+        out.pop()
+    out.append("")
+    return "\n".join(out) if len(out) > 1 else "\n"

@@ -5,18 +5,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, overload
 
-import numpy as np
 import sympy as sp
 
-from tracer import derive, evaluate, fastpath
+from tracer import derive, evaluate
 from tracer.check import Check, self_check
 from tracer.network import Network, build
 from tracer.notation import grad
 from tracer.spec import NetworkSpec
+
+if TYPE_CHECKING:  # the fast path (and NumPy) is imported by runs that need it
+    import numpy as np
+
+    from tracer import fastpath
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class Iteration:
 @dataclass(frozen=True)
 class Trace:
     network: Network
-    iterations: tuple[Iteration, ...]
+    iterations: Sequence[Iteration]  # see Iterations
     final_loss: sp.Expr  # the loss after the last update
     check: Check
 
@@ -67,33 +72,41 @@ def trace(
 
     Iterations up to the last one in ``detail`` are computed exactly (rationals, or 50
     significant digits), so the report can show any of them step by step; the rest take
-    the float64 fast path (:mod:`tracer.fastpath`). ``iterations`` overrides the spec's;
-    ``progress(done, total)`` is called after each iteration (the CLI draws a bar with it).
+    the float64 fast path (:mod:`tracer.fastpath`), which keeps every loss and the
+    parameters of the checkpoints only. ``iterations`` overrides the spec's;
+    ``progress(done, total)`` is called as iterations finish (the CLI draws a bar with it).
     """
     net = build(spec)
     total = iterations if iterations is not None else spec.iterations
     exact_until = min(max(detail, default=1), total)
     params: Mapping = {p.key: p.value for p in net.params}
-    its: list[Iteration] = []
-    fast = fastpath.compile_network(net) if total > exact_until else None
+    exact: list[Iteration] = []
+    fast = None
+    if total > exact_until:
+        from tracer import fastpath
+
+        fast = fastpath.compile_network(net)
     for index in range(1, total + 1):
         if index > exact_until and fast is not None:
-            its += _fast_iterations(fast, params, index, total, progress)
             break
         values = evaluate.forward(net, params)
         new = evaluate.step(net, params, values)
-        its.append(Iteration(index, params, values, new))
+        exact.append(Iteration(index, params, values, new))
         params = new
         if progress is not None:
             progress(index, total)
-    last = its[-1].updated
-    if its[-1].exact:
-        final = evaluate.forward(net, dict(last), backward=False)["L"]
+    its = Iterations(exact)
+    if len(exact) < total:
+        assert fast is not None
+        its = _fast_iterations(fast, exact, total, progress)
+    last = its[-1]
+    if last.exact:
+        final = evaluate.forward(net, dict(last.updated), backward=False)["L"]
     else:
         assert fast is not None
-        final = fast.state(fast.theta(last)).loss
-    result = self_check(net, its[0].params, its[0].values) if check else Check.skipped()
-    return Trace(net, tuple(its), final, result)
+        final = fast.state(fast.theta(last.updated)).loss
+    result = self_check(net, exact[0].params, exact[0].values) if check else Check.skipped()
+    return Trace(net, its, final, result)
 
 
 def checkpoints(total: int) -> list[int]:
@@ -108,17 +121,19 @@ def checkpoints(total: int) -> list[int]:
     return sorted(marks | {3} if total >= 3 else marks)
 
 
+#: A fast run keeps the parameters of every iteration while they take at most this many
+#: numbers (8 MB); beyond, those of the checkpoints and of the iterations after them.
+KEEP_ALL = 1_000_000
+
+
 class _Params(Mapping[str, float]):
     """Parameter values by key, read from a float64 vector."""
 
-    def __init__(self, keys: tuple[str, ...], theta: np.ndarray) -> None:
+    def __init__(self, keys: dict[str, int], theta: np.ndarray) -> None:
         self._keys, self._theta = keys, theta
 
     def __getitem__(self, key: str) -> float:
-        try:
-            return float(self._theta[self._keys.index(key)])
-        except ValueError:
-            raise KeyError(key) from None
+        return float(self._theta[self._keys[key]])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
@@ -127,22 +142,84 @@ class _Params(Mapping[str, float]):
         return len(self._keys)
 
 
+class _NotKept(Mapping[str, float]):
+    """The values of a fast iteration that is not a checkpoint: its loss only."""
+
+    def __init__(self, index: int, loss: float | None = None) -> None:
+        self._index, self._loss = index, loss
+
+    def __getitem__(self, key: str) -> float:
+        if key == "L" and self._loss is not None:
+            return self._loss
+        raise KeyError(f"{key}: iteration {self._index} keeps its loss only (full values at the checkpoints)")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(() if self._loss is None else ("L",))
+
+    def __len__(self) -> int:
+        return 0 if self._loss is None else 1
+
+
+class Iterations(Sequence[Iteration]):
+    """Every iteration of a run: the exactly computed ones as they are; of the fast ones the
+    loss, and the full values (recomputed on first use) at the iterations kept."""
+
+    def __init__(
+        self, exact: list[Iteration], fast: fastpath.Fast | None = None, run: fastpath.Run | None = None
+    ) -> None:
+        self._exact, self._fast, self._run = exact, fast, run
+        self._made: dict[int, Iteration] = {}
+        self._keys = {} if fast is None else {p.key: i for i, p in enumerate(fast.net.params)}
+
+    def __len__(self) -> int:
+        return len(self._exact) + (0 if self._run is None else len(self._run.losses))
+
+    @overload
+    def __getitem__(self, i: int) -> Iteration: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Iteration]: ...
+
+    def __getitem__(self, i: int | slice) -> Iteration | Sequence[Iteration]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i < len(self._exact):
+            return self._exact[i]
+        if i not in self._made:
+            self._made[i] = self._make(i)
+        return self._made[i]
+
+    def _make(self, i: int) -> Iteration:
+        assert self._fast is not None and self._run is not None
+        k = i - len(self._exact)  # the run's own count, from 0
+        loss = float(self._run.losses[k])
+        theta = self._run.parameters(k)
+        new = self._run.parameters(k + 1)
+        if theta is None or new is None:  # only the loss; not kept: the dictionary would be empty
+            return Iteration(i + 1, _NotKept(i + 1), _NotKept(i + 1, loss), _NotKept(i + 1), exact=False)
+        from tracer.fastpath import Values
+
+        values = Values(self._fast, theta, loss, new)
+        return Iteration(i + 1, _Params(self._keys, theta), values, _Params(self._keys, new), exact=False)
+
+
 def _fast_iterations(
     fast: fastpath.Fast,
-    params: Mapping,
-    first: int,
+    exact: list[Iteration],
     total: int,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Iteration]:
-    keys = tuple(p.key for p in fast.net.params)
-    theta = fast.theta(params)
-    out = []
-    for index in range(first, total + 1):
-        state = fast.state(theta)
-        new = fast.step(theta, state)
-        values = fastpath.Values(fast, theta, state.loss, new)
-        out.append(Iteration(index, _Params(keys, theta), values, _Params(keys, new), exact=False))
-        theta = new
-        if progress is not None:
-            progress(index, total)
-    return out
+) -> Iterations:
+    """The iterations after the exact ones on the fast path, keeping the checkpoints' parameters."""
+    first = len(exact) + 1
+    count = total - len(exact)
+    if count * len(fast.net.params) <= KEEP_ALL:
+        keep = frozenset(range(count))
+    else:
+        keep = frozenset(k - first for m in checkpoints(total) for k in (m, m + 1) if first <= k <= total)
+    report = None if progress is None else (lambda done: progress(first - 1 + done, total))
+    run = fast.train(fast.theta(exact[-1].updated), count, keep, report)
+    return Iterations(exact, fast, run)

@@ -1,0 +1,303 @@
+"""Rows of display math: how wide LaTeX looks and where a long right-hand side breaks.
+
+A step becomes rows of an ``aligned`` block: ``lhs = form = … = numbers ≈ value``. Short
+lines share a row (formula = numbers = value on one line); a right-hand side too wide for a
+page is broken before a top-level ``+`` or ``−`` onto continuation rows.
+
+A step printed from a template (:class:`tracer.derive.Step`) arrives as text with slot
+markers and what fills them. Its rows are laid out on that text, which is the same for
+every step of its kind, and filled at the end: the width of a filled text is the width of
+the text without its markers plus that of each fill, because a marker stands alone between
+spaces at brace depth 0, where none of the patterns of :func:`width` can reach across it.
+Texts or fills that do not meet those conditions are filled first and measured as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracer.printing import SLOT_MARKS
+
+ROW_WIDTH = 72  # about the width of an A4 text column in characters of typeset math
+
+_INVISIBLE = re.compile(r"\\(left|right|mathrm|operatorname|begin\{[a-z]*\}|end\{[a-z]*\})")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_COMMAND = re.compile(r"\\[a-zA-Z]+")
+_SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
+_OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
+_UNCOUNTED = re.compile(r"[{}\s_^]")
+_SIGN = re.compile(r"(?= [-+] )")  # where a term may begin
+_MARKS = tuple(SLOT_MARKS.values())
+_MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
+
+
+class Fill(dict[str, str]):
+    """Slot marker → the LaTeX that replaces it; ``ok`` when every one can stand in its slot
+    without changing how the text around it splits or measures (see :func:`_fits_a_slot`)."""
+
+    def __init__(self, pairs: dict[str, str] | None = None) -> None:
+        super().__init__(pairs or {})
+        self.ok = all(_fits_a_slot(v) for v in self.values())
+        self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
+        self.key = tuple(self.widths.items())  # what the layout of a slotted text depends on
+
+
+_EMPTY = Fill()
+
+
+@dataclass(frozen=True)
+class Line:
+    """``relation right-hand side``; the right-hand side may have slot markers, filled by ``fill``."""
+
+    rel: str
+    rhs: str
+    fill: Fill = field(default_factory=lambda: _EMPTY)
+
+    def text(self) -> str:
+        return filled(self.rhs, self.fill)
+
+    def same(self, other: Line) -> bool:
+        """Whether both right-hand sides read the same once filled (lengths compared first)."""
+        if not self.fill and not other.fill:
+            return self.rhs == other.rhs
+        return _length(self.rhs, self.fill) == _length(other.rhs, other.fill) and self.text() == other.text()
+
+
+@dataclass
+class Block:
+    lhs: str
+    lines: list[Line]  # in reading order
+    notes: list[str] = field(default_factory=list)  # markup shown after the block
+
+
+class _Memo(dict):
+    """A dictionary that forgets everything when it grows large (a long-running process
+    renders many reports)."""
+
+    def put(self, key: object, value: object) -> None:
+        if len(self) > 100_000:
+            self.clear()
+        self[key] = value
+
+
+_widths, _splits, _templates, _fills, _wraps = _Memo(), _Memo(), _Memo(), _Memo(), _Memo()
+
+
+def width(latex: str) -> int:
+    """Roughly how many characters wide ``latex`` looks when typeset."""
+    found = _widths.get(latex)
+    if found is None:
+        found = _product_width(latex) if _DOT in latex else _width(latex)
+        if len(latex) <= _MEMO_LENGTH:
+            _widths.put(latex, found)
+    return found
+
+
+_DOT = r" \cdot "
+
+
+def _product_width(latex: str) -> int:
+    """The width of ``a \\cdot b \\cdot …`` as the factors' widths plus 2 per sign, where each
+    sign stands between spaces at brace depth 0 with no sign or space beside it: no pattern of
+    :func:`_width` reaches across such a space (the factors come back again and again)."""
+    parts = latex.split(_DOT)
+    depth = 0
+    for left, right in zip(parts, parts[1:], strict=False):
+        depth += left.count("{") - left.count("}")
+        if depth or not left or not right or left[-1] in "-+= " or right[0] == " " or right[:2] in _SIGNS:
+            return _width(latex)
+    return sum(width(part) for part in parts) + 2 * (len(parts) - 1)
+
+
+_SIGNS = ("- ", "+ ", "= ")
+
+
+def _width(latex: str) -> int:
+    text = latex
+    if "\\" in text:  # (each pattern needs its backslash or brace: skip what cannot match)
+        text = _INVISIBLE.sub("", text)
+        if "{" in text:
+            text = _FRAC.sub(lambda m: "x" * max(len(m[1]), len(m[2])), text)
+        text = _COMMAND.sub("x", text)
+    if "{" in text:
+        text = _SCRIPT.sub(lambda m: "x" * ((len(m[1]) + 1) // 2), text)
+    operators = len(_OPERATOR.findall(latex))  # each adds space around it
+    return len(_UNCOUNTED.sub("", text)) + operators
+
+
+def split_terms(latex: str) -> list[str]:
+    """``a + b - c`` → ``['a', '+ b', '- c']``, splitting only outside braces and brackets."""
+    parts, depth, start, seen = [], 0, 0, 0
+    for m in _SIGN.finditer(latex):  # where a sign could split; the depth there by counting
+        at = m.start()
+        depth += latex.count("{", seen, at) - latex.count("}", seen, at)
+        depth += latex.count("\\left", seen, at) - latex.count("\\right", seen, at)
+        seen = at
+        if depth == 0 and at > start:
+            parts.append(latex[start:at].strip())
+            start = at + 1
+    parts.append(latex[start:].strip())
+    return parts
+
+
+# -- slotted text --------------------------------------------------------------------------
+
+
+def filled(text: str, fill: Fill) -> str:
+    for mark, latex in fill.items():
+        text = text.replace(mark, latex)
+    return text
+
+
+def _template(text: str) -> tuple[int, dict[str, int]] | None:
+    """(width without the markers, how often each occurs), or None when a marker is not alone
+    between spaces at brace depth 0 (then the text is measured filled)."""
+    if text in _templates:
+        return _templates[text]
+    counts = {}
+    for mark in _MARKS:
+        for m in re.finditer(re.escape(mark), text):
+            k, end = m.start(), m.end()
+            alone = (k == 0 or text[k - 1] == " ") and (end == len(text) or text[end] == " ")
+            if not alone or text.count("{", 0, k) != text.count("}", 0, k):
+                _templates.put(text, None)
+                return None
+            counts[mark] = counts.get(mark, 0) + 1
+    bare = text
+    for mark in counts:
+        bare = bare.replace(mark, "")
+    found = (_width(bare), counts)
+    _templates.put(text, found)
+    return found
+
+
+def _length(text: str, fill: Fill) -> int:
+    """``len(filled(text, fill))`` without filling a long text."""
+    shape = _template(text)
+    counts = shape[1] if shape is not None else {mark: text.count(mark) for mark in fill}
+    return len(text) + sum(counts.get(mark, 0) * (len(latex) - len(mark)) for mark, latex in fill.items())
+
+
+def _fits_a_slot(latex: str) -> bool:
+    """Whether ``latex`` can stand in a slot without changing how the text around it splits or
+    measures: balanced, no sign between spaces, no space or sign at either end."""
+    found = _fills.get(latex)
+    if found is None:
+        found = (
+            latex == latex.strip()
+            and latex != ""
+            and latex.count("{") == latex.count("}")
+            and latex.count(r"\left") == latex.count(r"\right")
+            and " + " not in latex
+            and " - " not in latex
+            and latex[:2] not in ("- ", "+ ", "= ")
+            and latex[-2:] not in (" -", " +", " =")
+        )
+        _fills.put(latex, found)
+    return found
+
+
+def measure(text: str, fill: Fill) -> int:
+    """The width of ``text`` with its slots filled."""
+    if not fill:
+        return width(text)
+    shape = _template(text)
+    if shape is None or not fill.ok:
+        return width(filled(text, fill))
+    bare, counts = shape
+    for mark, n in counts.items():
+        bare += n * fill.widths[mark]
+    return bare
+
+
+def _split(text: str, fill: Fill) -> list[str]:
+    """The terms of ``text`` (still slotted where the fill allows splitting the template)."""
+    if not fill:
+        return split_terms(text)
+    if not fill.ok:
+        return split_terms(filled(text, fill))
+    found = _splits.get(text)
+    if found is None:
+        found = split_terms(text)
+        _splits.put(text, found)
+    return found
+
+
+def wrap(rhs: str, limit: int = ROW_WIDTH, fill: Fill = _EMPTY) -> tuple[str, ...]:
+    """A wide right-hand side as pieces, each within ``limit`` where the terms allow."""
+    if not fill:
+        return _wrap(rhs, limit, fill)
+    key = (rhs, limit, fill.key)  # a slotted text breaks the same way for fills of the same widths
+    found = _wraps.get(key)
+    if found is None:
+        found = _wrap(rhs, limit, fill)
+        _wraps.put(key, found)
+    return found
+
+
+def _wrap(rhs: str, limit: int, fill: Fill) -> tuple[str, ...]:
+    terms = _split(rhs, fill) if len(rhs) > _MEMO_LENGTH else None  # a long text: by its terms
+    total = _sum_width(terms, fill) if terms is not None else None
+    if (measure(rhs, fill) if total is None else total) <= limit:
+        return (rhs,)
+    pieces: list[str] = []
+    for term in terms if terms is not None else _split(rhs, fill):
+        if pieces and measure(pieces[-1], fill) + measure(term, fill) <= limit:
+            pieces[-1] += " " + term
+        else:
+            pieces.append(term)
+    return tuple(pieces)
+
+
+def _sum_width(terms: list[str], fill: Fill) -> int | None:
+    """The width of ``a + b - c`` from its terms ``a``, ``+ b``, ``- c``: theirs plus one per
+    sign between spaces, as nothing else reaches across a space at depth 0; None where a term
+    ends in a sign or a space (then the text is measured whole)."""
+    for term in terms[:-1]:
+        if not term or term[-1] == " " or term[-2:] in (" -", " +", " ="):
+            return None
+    return sum(measure(term, fill) for term in terms) + len(terms) - 1
+
+
+def rows(block: Block) -> list[str]:
+    """The rows of one block in an aligned environment."""
+    out: list[list[str]] = []  # each row: lhs, then relation + rhs pieces
+    lhs_width = width(block.lhs)
+    used = lhs_width
+    current: list[str] = []
+    for line in block.lines:
+        rel, text, fill = line.rel, line.rhs, line.fill
+        if not fill.ok:  # lay out the filled text itself
+            text, fill = filled(text, fill), _EMPTY
+        pieces = wrap(text, fill=fill)
+        # width(rel + " " + piece) = width(rel) + width(piece): no pattern of width() reaches
+        # across the space after a relation (no space, no brace in it), unless the piece begins
+        # with a sign standing alone, " - " once the space is put in front
+        if pieces[0][:2] in ("- ", "+ ", "= "):
+            item_width = measure(f"{rel} {pieces[0]}", fill)
+        else:
+            item_width = width(rel) + measure(pieces[0], fill)
+        if current and used + item_width > ROW_WIDTH:
+            out.append(current)
+            current, used = [], lhs_width
+        current.append(f"{rel} {filled(pieces[0], fill)}")
+        used += item_width + 1
+        for piece in pieces[1:]:
+            out.append(current)
+            current, used = [r"\quad " + filled(piece, fill)], lhs_width + measure(piece, fill)
+    out.append(current)
+    lines = []
+    for k, row in enumerate(out):
+        lhs = block.lhs if k == 0 else ""
+        lines.append(f"{lhs} &{' '.join(row)}")
+    return lines
+
+
+def aligned(*blocks: Block) -> str:
+    """One aligned environment holding the blocks, a little space between them."""
+    return (
+        "\\begin{aligned}\n"
+        + " \\\\[6pt]\n".join(" \\\\\n".join(rows(b)) for b in blocks)
+        + "\n\\end{aligned}"
+    )
