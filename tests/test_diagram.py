@@ -317,7 +317,7 @@ def networks(draw) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-@settings(max_examples=12, deadline=None, database=None)
+@settings(max_examples=12, deadline=None, database=None, derandomize=True)
 @given(networks(), st.sampled_from(NOTATIONS), st.booleans(), st.integers(1, 3))
 def test_random_networks_are_drawn_unit_by_unit_without_overlaps(
     d: dict, notation: str, grads: bool, sample: int

@@ -21,6 +21,7 @@ from tracer.spec import load
 from tracer.trace import checkpoints, trace
 
 REL, FLOOR = 1e-10, 1e-14  # relative tolerance; absolute floor for a loss near zero
+PARAM_SCALE = 1.0  # the size of the weights the cases start from (|w| <= 1)
 ITERATIONS = 200
 
 
@@ -92,8 +93,12 @@ CASES = {
 }
 
 
-def _close(what: str, got: float, want: float) -> None:
-    assert abs(got - want) <= max(REL * abs(want), FLOOR), f"{what}: tracer {got!r}, oracle {want!r}"
+def _close(what: str, got: float, want: float, scale: float = 0.0) -> None:
+    """Within REL of ``want``, or of ``scale`` when that is larger: a parameter that passes near
+    0 carries the float64 rounding of its O(1) past (a weight trained from 0.93 to 3.7e-4 in 30
+    steps of η = 0.99 agrees to 1.7e-13, not to 1e-10 of itself)."""
+    bound = max(REL * max(abs(want), scale), FLOOR)
+    assert abs(got - want) <= bound, f"{what}: tracer {got!r}, oracle {want!r}"
 
 
 def _check_run(spec, kernel: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,13 +113,13 @@ def _check_run(spec, kernel: str, monkeypatch: pytest.MonkeyPatch) -> None:
         if k in marks:
             it = tr.iterations[k - 1]
             for key, want in zip(prob.keys, theta, strict=True):
-                _close(f"iteration {k} {key}", float(it.params[key]), want)
+                _close(f"iteration {k} {key}", float(it.params[key]), want, PARAM_SCALE)
             _close(f"loss of iteration {k}", float(it.loss), np_loss(theta, prob))
         theta = np_step(theta, prob)[1]
     _close("final loss", float(tr.final_loss), np_loss(theta, prob))
     last = tr.iterations[-1]
     for key, want in zip(prob.keys, theta, strict=True):
-        _close(f"final {key}", float(last.updated[key]), want)
+        _close(f"final {key}", float(last.updated[key]), want, PARAM_SCALE)
 
 
 @pytest.mark.parametrize("kernel", ["scalar", "vector"])
@@ -138,7 +143,7 @@ def test_the_cases_cover_the_catalog_and_both_kernels() -> None:
     assert any(scalar) and not all(scalar)  # softmax layers have no scalar kernel
 
 
-@settings(max_examples=25, deadline=None, database=None)
+@settings(max_examples=25, deadline=None, database=None, derandomize=True)
 @given(networks())
 def test_random_networks_train_like_the_oracle(d: dict) -> None:
     spec = load({**d, "iterations": 30})
