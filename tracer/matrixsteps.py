@@ -19,8 +19,8 @@ import sympy as sp
 
 from tracer import activations, losses, softmax
 from tracer.algebra import tidy
-from tracer.layout import ROW_WIDTH, width
 from tracer.lang import Strings
+from tracer.layout import ROW_WIDTH, width
 from tracer.markup import Math
 from tracer.matrixtex import Grid, elementwise, entry, matrix, scalar, shape, times
 from tracer.network import Network
