@@ -29,6 +29,7 @@ _OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
 _UNCOUNTED = re.compile(r"[{}\s_^]")
 _SIGN = re.compile(r"(?= [-+] )")  # where a term may begin
 _MARKS = tuple(SLOT_MARKS.values())
+_MARKED = re.compile("(" + "|".join(re.escape(mark) for mark in _MARKS) + ")")  # split keeping them
 _MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
 
 
@@ -81,7 +82,7 @@ class _Memo(dict):
         self[key] = value
 
 
-_widths, _splits, _templates, _fills, _wraps = _Memo(), _Memo(), _Memo(), _Memo(), _Memo()
+_widths, _splits, _templates, _fills, _wraps, _parts = _Memo(), _Memo(), _Memo(), _Memo(), _Memo(), _Memo()
 
 
 def width(latex: str) -> int:
@@ -145,9 +146,16 @@ def split_terms(latex: str) -> list[str]:
 
 
 def filled(text: str, fill: Fill) -> str:
-    for mark, latex in fill.items():
-        text = text.replace(mark, latex)
-    return text
+    """``text`` with each slot marker replaced by its fill."""
+    if not fill:
+        return text
+    parts = _parts.get(text)
+    if parts is None:  # the text between the markers, and the markers, once per text
+        parts = _MARKED.split(text)
+        _parts.put(text, parts)
+    if len(parts) == 1:
+        return text
+    return "".join([fill.get(p, p) if k % 2 else p for k, p in enumerate(parts)])
 
 
 def _template(text: str) -> tuple[int, dict[str, int]] | None:
