@@ -270,10 +270,15 @@ def _sum_width(terms: list[str], fill: Fill) -> int | None:
 
 def rows(block: Block) -> list[str]:
     """The rows of one block in an aligned environment."""
-    out: list[list[str]] = []  # each row: lhs, then relation + rhs pieces
+    return ["".join(row) for row in _rows(block)]
+
+
+def _rows(block: Block) -> list[list[str]]:
+    """Each row as the strings that make it up (joined once, in :func:`aligned`)."""
+    out: list[list[str]] = []
     lhs_width = width(block.lhs)
     used = lhs_width
-    current: list[str] = []
+    current: list[str] = [block.lhs, " &"]
     for line in block.lines:
         rel, text, fill = line.rel, line.rhs, line.fill
         if not fill.ok:  # lay out the filled text itself
@@ -286,26 +291,44 @@ def rows(block: Block) -> list[str]:
             item_width = measure(f"{rel} {pieces[0]}", fill)
         else:
             item_width = width(rel) + measure(pieces[0], fill)
-        if current and used + item_width > ROW_WIDTH:
+        if len(current) > 2 and used + item_width > ROW_WIDTH:
             out.append(current)
-            current, used = [], lhs_width
-        current.append(f"{rel} {filled(pieces[0], fill)}")
+            current, used = [" &"], lhs_width
+        if len(current) > 2:
+            current.append(" ")
+        current += (rel, " ")
+        _put_filled(current, pieces[0], fill)
         used += item_width + 1
         for piece in pieces[1:]:
             out.append(current)
-            current, used = [r"\quad " + filled(piece, fill)], lhs_width + measure(piece, fill)
+            current = [" &", "\\quad "]
+            _put_filled(current, piece, fill)
+            used = lhs_width + measure(piece, fill)
     out.append(current)
-    lines = []
-    for k, row in enumerate(out):
-        lhs = block.lhs if k == 0 else ""
-        lines.append(f"{lhs} &{' '.join(row)}")
-    return lines
+    return out
+
+
+def _put_filled(out: list[str], text: str, fill: Fill) -> None:
+    """Append ``filled(text, fill)`` to ``out`` as its pieces."""
+    if not fill:
+        out.append(text)
+        return
+    parts = _parts.get(text)
+    if parts is None:
+        parts = _MARKED.split(text)
+        _parts.put(text, parts)
+    out += [fill.get(p, p) if k % 2 else p for k, p in enumerate(parts)]
 
 
 def aligned(*blocks: Block) -> str:
     """One aligned environment holding the blocks, a little space between them."""
-    return (
-        "\\begin{aligned}\n"
-        + " \\\\[6pt]\n".join(" \\\\\n".join(rows(b)) for b in blocks)
-        + "\n\\end{aligned}"
-    )
+    out = ["\\begin{aligned}\n"]
+    for b, block in enumerate(blocks):
+        if b:
+            out.append(" \\\\[6pt]\n")
+        for r, row in enumerate(_rows(block)):
+            if r:
+                out.append(" \\\\\n")
+            out += row
+    out.append("\n\\end{aligned}")
+    return "".join(out)
