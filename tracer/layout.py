@@ -28,7 +28,8 @@ _SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
 _OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
 _UNCOUNTED = re.compile(r"[{}\s_^]")
 _SIGN = re.compile(r"(?= [-+] )")  # where a term may begin
-_MARKS = tuple(SLOT_MARKS.values())
+VALUE = r"\tracervalue"  # a slot for a step's whole value (Printers._templated)
+_MARKS = (*SLOT_MARKS.values(), VALUE)
 _MARKED = re.compile("(" + "|".join(re.escape(mark) for mark in _MARKS) + ")")  # split keeping them
 _MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
 
@@ -37,11 +38,15 @@ class Fill(dict[str, str]):
     """Slot marker → the LaTeX that replaces it; ``ok`` when every one can stand in its slot
     without changing how the text around it splits or measures (see :func:`_fits_a_slot`)."""
 
-    def __init__(self, pairs: dict[str, str] | None = None) -> None:
+    def __init__(self, pairs: dict[str, str] | None = None, like: Fill | None = None) -> None:
         super().__init__(pairs or {})
-        self.ok = all(_fits_a_slot(v) for v in self.values())
-        self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
+        if like is not None:  # stand-ins laid out as ``like`` is (see Printers._templated)
+            self.ok, self.widths = like.ok, like.widths
+        else:
+            self.ok = all(_fits_a_slot(v) for v in self.values())
+            self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
         self.key = tuple(self.widths.items())  # what the layout of a slotted text depends on
+        self.longer = {mark: len(latex) - len(mark) for mark, latex in self.items()}  # than the marker
 
 
 _EMPTY = Fill()
@@ -70,6 +75,8 @@ class Block:
     lhs: str
     lines: list[Line]  # in reading order
     notes: list[str] = field(default_factory=list)  # markup shown after the block
+    lhs_width: int | None = None  # laid out as if the left-hand side were this wide
+    laid_out: list[str] | None = None  # its rows already written, as pieces (see rows)
 
 
 class _Memo(dict):
@@ -184,7 +191,10 @@ def _length(text: str, fill: Fill) -> int:
     """``len(filled(text, fill))`` without filling a long text."""
     shape = _template(text)
     counts = shape[1] if shape is not None else {mark: text.count(mark) for mark in fill}
-    return len(text) + sum(counts.get(mark, 0) * (len(latex) - len(mark)) for mark, latex in fill.items())
+    length = len(text)
+    for mark, n in counts.items():
+        length += n * fill.longer.get(mark, 0)
+    return length
 
 
 def _fits_a_slot(latex: str) -> bool:
@@ -275,8 +285,10 @@ def rows(block: Block) -> list[str]:
 
 def _rows(block: Block) -> list[list[str]]:
     """Each row as the strings that make it up (joined once, in :func:`aligned`)."""
+    if block.laid_out is not None:
+        return [block.laid_out]
     out: list[list[str]] = []
-    lhs_width = width(block.lhs)
+    lhs_width = width(block.lhs) if block.lhs_width is None else block.lhs_width
     used = lhs_width
     current: list[str] = [block.lhs, " &"]
     for line in block.lines:
