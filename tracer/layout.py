@@ -260,11 +260,18 @@ def _wrap(rhs: str, limit: int, fill: Fill) -> tuple[str, ...]:
     if (measure(rhs, fill) if total is None else total) <= limit:
         return (rhs,)
     pieces: list[str] = []
+    widths: list[int] = []
     for term in terms if terms is not None else _split(rhs, fill):
-        if pieces and measure(pieces[-1], fill) + measure(term, fill) <= limit:
-            pieces[-1] += " " + term
+        term_width = measure(term, fill)
+        if pieces and widths[-1] + term_width <= limit:
+            joined = pieces[-1] + " " + term
+            # as in _sum_width: the two widths and the sign's, unless a sign stands at the join
+            additive = _ends_cleanly(pieces[-1]) and term[:2] in ("+ ", "- ")
+            widths[-1] = widths[-1] + term_width + 1 if additive else measure(joined, fill)
+            pieces[-1] = joined
         else:
             pieces.append(term)
+            widths.append(term_width)
     return tuple(pieces)
 
 
@@ -272,10 +279,14 @@ def _sum_width(terms: list[str], fill: Fill) -> int | None:
     """The width of ``a + b - c`` from its terms ``a``, ``+ b``, ``- c``: theirs plus one per
     sign between spaces, as nothing else reaches across a space at depth 0; None where a term
     ends in a sign or a space (then the text is measured whole)."""
-    for term in terms[:-1]:
-        if not term or term[-1] == " " or term[-2:] in (" -", " +", " ="):
-            return None
+    if not all(_ends_cleanly(term) for term in terms[:-1]):
+        return None
     return sum(measure(term, fill) for term in terms) + len(terms) - 1
+
+
+def _ends_cleanly(term: str) -> bool:
+    """Whether nothing of ``term``'s end reaches across a space put after it."""
+    return bool(term) and term[-1] != " " and term[-2:] not in (" -", " +", " =")
 
 
 def rows(block: Block) -> list[str]:
