@@ -110,12 +110,18 @@ def _product_width(latex: str) -> int:
     sign stands between spaces at brace depth 0 with no sign or space beside it: no pattern of
     :func:`_width` reaches across such a space (the factors come back again and again)."""
     parts = latex.split(_DOT)
-    depth = 0
-    for left, right in zip(parts, parts[1:], strict=False):
-        depth += left.count("{") - left.count("}")
-        if depth or not left or not right or left[-1] in "-+= " or right[0] == " " or right[:2] in _SIGNS:
+    total, depth, last = 2 * (len(parts) - 1), 0, len(parts) - 1
+    for k, part in enumerate(parts):
+        if k < last:
+            if "{" in part or "}" in part:
+                depth += part.count("{") - part.count("}")
+            if depth or not part or part[-1] in "-+= ":
+                return _width(latex)
+        if k and (not part or part[0] == " " or part[:2] in _SIGNS):
             return _width(latex)
-    return sum(width(part) for part in parts) + 2 * (len(parts) - 1)
+        found = _widths.get(part)
+        total += width(part) if found is None else found
+    return total
 
 
 _SIGNS = ("- ", "+ ", "= ")
