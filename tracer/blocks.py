@@ -5,10 +5,12 @@ The rows of the ``aligned`` block it becomes are laid out by :mod:`tracer.layout
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from tracer.derive import Step
-from tracer.layout import Block, Fill, Line, aligned
+from tracer.layout import VALUE, Block, Fill, Line, aligned, width
 from tracer.markup import Math
 from tracer.notation import Notation
 from tracer.precision import Carried
@@ -22,6 +24,35 @@ EXACT_OPS = 5  # and at most this many operations: 1/(1 + e^{-49/50}) has four
 
 def _bare(latex: str) -> str:
     return latex.replace(" ", "")
+
+
+_STAND_IN = re.compile("\x00([^\x00]*)\x00")
+
+
+def _stand_in(name: str) -> str:
+    return f"\x00{name}\x00"
+
+
+def _skeleton(lines: list[Line], numbers: Line | None, value: Line | None, lhs_width: int) -> list[str]:
+    """The rows of a templated step with stand-ins for what differs from step to step (the
+    left-hand side, the value, each slot's name and number): text and stand-in names in turn.
+    The stand-ins are laid out with the widths of the step's own texts, so a step of the same
+    shape (the same template, widths and lines kept) has the same rows once they are filled."""
+    names = Fill({m: _stand_in("n" + m) for m in lines[0].fill}, like=lines[0].fill)
+    kept = [Line(line.rel, line.rhs, names) for line in lines]
+    if numbers is not None:
+        values = Fill({m: _stand_in("v" + m) for m in numbers.fill}, like=numbers.fill)
+        kept.append(Line(numbers.rel, numbers.rhs, values))
+    if value is not None:
+        shown = Fill({VALUE: value.rhs})
+        kept.append(Line(value.rel, VALUE, Fill({VALUE: _stand_in("V")}, like=shown)))
+    text = aligned(Block(_stand_in("L"), kept, lhs_width=lhs_width))
+    inner = text[len("\\begin{aligned}\n") : -len("\n\\end{aligned}")]
+    return _STAND_IN.split(inner)
+
+
+def _fits(latex: str) -> bool:
+    return Fill({VALUE: latex}).ok
 
 
 class Printers:
@@ -45,6 +76,7 @@ class Printers:
         self.exact = exact
         self.carried = carried
         self._templates: dict[tuple[sp.Expr, ...], tuple[list[str], str, bool]] = {}  # printed once each
+        self._skeletons: dict[tuple, list[str]] = {}  # rows of each shape of templated step
 
     def sym(self, expr: sp.Expr) -> str:
         return self.symbolic.doprint(expr)
@@ -89,7 +121,31 @@ class Printers:
         by_value = Fill({SLOT_MARKS[slot]: self.numeric.print_key(key) for slot, key in step.fill})
         approx = approx or self.numeric.rounded  # the template's numbers or the filled ones were rounded
         lines = [Line("=", text, by_name) for text in texts]
-        return self._finish(step, lines, Line(r"\approx" if approx else "=", numbers, by_value))
+        numbers_line = Line(r"\approx" if approx else "=", numbers, by_value)
+        if self.exact is not None or self.carried is not None or not (by_name.ok and by_value.ok):
+            return self._finish(step, lines, numbers_line)
+        # The lines _finish would keep, then the rows of this shape of step, written once with
+        # stand-ins and filled in for each step of that shape.
+        rel, shown = self.value(self.values[step.key], step.key)
+        if not _fits(shown):
+            return self._finish(step, lines, numbers_line)
+        value = Line(rel, shown)
+        with_numbers = not isinstance(step.template[-1], sp.Symbol) and not (
+            numbers_line.same(value) or numbers_line.same(lines[-1])
+        )
+        with_value = not value.same(numbers_line if with_numbers else lines[-1])
+        lhs = self.name(step.key)
+        shape = (step.template, numbers_line.rel, rel, with_numbers, with_value, by_name.key, by_value.key)
+        shape += (width(lhs), width(shown))
+        skeleton = self._skeletons.get(shape)
+        if skeleton is None:
+            skeleton = self._skeletons[shape] = _skeleton(
+                lines, numbers_line if with_numbers else None, value if with_value else None, width(lhs)
+            )
+        own = {"L": lhs, "V": shown}
+        own.update({"n" + mark: latex for mark, latex in by_name.items()})
+        own.update({"v" + mark: latex for mark, latex in by_value.items()})
+        return Block(lhs, [], laid_out=[own[p] if k % 2 else p for k, p in enumerate(skeleton)])
 
     def _finish(self, step: Step, lines: list[Line], numbers: Line) -> Block:
         """The block of ``step``: its forms, the numbers (unless they say nothing new), the

@@ -14,6 +14,7 @@ from tracer import __version__, reading
 from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
 from tracer.derive import Step
 from tracer.evaluate import forward
+from tracer.gcpause import paused
 from tracer.lang import Strings
 from tracer.markup import Markup, Math
 from tracer.notation import Notation, partial
@@ -22,6 +23,7 @@ from tracer.printing import number_latex, number_pair, number_text
 from tracer.trace import Iteration, Trace
 
 
+@paused
 def build(
     trace: Trace,
     names: Notation,

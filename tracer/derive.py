@@ -74,7 +74,7 @@ def forward_steps(net: Network, n: int) -> list[Step]:
     for layer in net.units:
         act = net.activation(layer[0].layer)
         f = _fn(act)
-        exps = [sp.exp(symbol(net.z(u.layer, u.index, n))) for u in layer]
+        exps = [sp.exp(symbol(net.z(u.layer, u.index, n))) for u in layer] if act.coupled else []
         steps = []
         for u in layer:
             zk, ak = net.z(u.layer, u.index, n), net.a(u.layer, u.index, n)
@@ -87,10 +87,20 @@ def forward_steps(net: Network, n: int) -> list[Step]:
             elif act.name == "linear":
                 forms = (z,)
             else:  # f(z) by name, then its formula; a function with a set constant by formula only
-                forms = (act.shown(z),) if act.setting is not None else (f(z), act.shown(z))
+                forms = (_shown(act, z),) if act.setting is not None else (f(z), _shown(act, z))
             steps.append(Step(ak, "act", forms, u.layer, u.index, n))
         out += _in_order(steps, "net") if act.coupled else steps
     return out
+
+
+def _shown(act: activations.Activation, z: sp.Symbol) -> sp.Expr:
+    """``act.shown(z)``; a max or min (ReLU's max(0, z)) is built unevaluated: evaluating it
+    again compares its arguments symbolically, a millisecond a unit, and leaves max(0, z) of a
+    real symbol as it is (the same arguments, put in the same canonical order)."""
+    display = act.display
+    if not isinstance(display, (sp.Max, sp.Min)):
+        return act.shown(z)
+    return type(display)(*(arg.xreplace({activations.Z: z}) for arg in display.args), evaluate=False)
 
 
 def _in_order(steps: list[Step], first: str) -> list[Step]:

@@ -28,7 +28,9 @@ _SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
 _OPERATOR = re.compile(r" [-+=] |\\cdot|\\approx")
 _UNCOUNTED = re.compile(r"[{}\s_^]")
 _SIGN = re.compile(r"(?= [-+] )")  # where a term may begin
-_MARKS = tuple(SLOT_MARKS.values())
+VALUE = r"\tracervalue"  # a slot for a step's whole value (Printers._templated)
+_MARKS = (*SLOT_MARKS.values(), VALUE)
+_MARKED = re.compile("(" + "|".join(re.escape(mark) for mark in _MARKS) + ")")  # split keeping them
 _MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their templates do
 
 
@@ -36,11 +38,15 @@ class Fill(dict[str, str]):
     """Slot marker → the LaTeX that replaces it; ``ok`` when every one can stand in its slot
     without changing how the text around it splits or measures (see :func:`_fits_a_slot`)."""
 
-    def __init__(self, pairs: dict[str, str] | None = None) -> None:
+    def __init__(self, pairs: dict[str, str] | None = None, like: Fill | None = None) -> None:
         super().__init__(pairs or {})
-        self.ok = all(_fits_a_slot(v) for v in self.values())
-        self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
+        if like is not None:  # stand-ins laid out as ``like`` is (see Printers._templated)
+            self.ok, self.widths = like.ok, like.widths
+        else:
+            self.ok = all(_fits_a_slot(v) for v in self.values())
+            self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
         self.key = tuple(self.widths.items())  # what the layout of a slotted text depends on
+        self.longer = {mark: len(latex) - len(mark) for mark, latex in self.items()}  # than the marker
 
 
 _EMPTY = Fill()
@@ -69,6 +75,8 @@ class Block:
     lhs: str
     lines: list[Line]  # in reading order
     notes: list[str] = field(default_factory=list)  # markup shown after the block
+    lhs_width: int | None = None  # laid out as if the left-hand side were this wide
+    laid_out: list[str] | None = None  # its rows already written, as pieces (see rows)
 
 
 class _Memo(dict):
@@ -81,7 +89,7 @@ class _Memo(dict):
         self[key] = value
 
 
-_widths, _splits, _templates, _fills, _wraps = _Memo(), _Memo(), _Memo(), _Memo(), _Memo()
+_widths, _splits, _templates, _fills, _wraps, _parts = _Memo(), _Memo(), _Memo(), _Memo(), _Memo(), _Memo()
 
 
 def width(latex: str) -> int:
@@ -102,12 +110,18 @@ def _product_width(latex: str) -> int:
     sign stands between spaces at brace depth 0 with no sign or space beside it: no pattern of
     :func:`_width` reaches across such a space (the factors come back again and again)."""
     parts = latex.split(_DOT)
-    depth = 0
-    for left, right in zip(parts, parts[1:], strict=False):
-        depth += left.count("{") - left.count("}")
-        if depth or not left or not right or left[-1] in "-+= " or right[0] == " " or right[:2] in _SIGNS:
+    total, depth, last = 2 * (len(parts) - 1), 0, len(parts) - 1
+    for k, part in enumerate(parts):
+        if k < last:
+            if "{" in part or "}" in part:
+                depth += part.count("{") - part.count("}")
+            if depth or not part or part[-1] in "-+= ":
+                return _width(latex)
+        if k and (not part or part[0] == " " or part[:2] in _SIGNS):
             return _width(latex)
-    return sum(width(part) for part in parts) + 2 * (len(parts) - 1)
+        found = _widths.get(part)
+        total += width(part) if found is None else found
+    return total
 
 
 _SIGNS = ("- ", "+ ", "= ")
@@ -145,9 +159,16 @@ def split_terms(latex: str) -> list[str]:
 
 
 def filled(text: str, fill: Fill) -> str:
-    for mark, latex in fill.items():
-        text = text.replace(mark, latex)
-    return text
+    """``text`` with each slot marker replaced by its fill."""
+    if not fill:
+        return text
+    parts = _parts.get(text)
+    if parts is None:  # the text between the markers, and the markers, once per text
+        parts = _MARKED.split(text)
+        _parts.put(text, parts)
+    if len(parts) == 1:
+        return text
+    return "".join([fill.get(p, p) if k % 2 else p for k, p in enumerate(parts)])
 
 
 def _template(text: str) -> tuple[int, dict[str, int]] | None:
@@ -176,7 +197,10 @@ def _length(text: str, fill: Fill) -> int:
     """``len(filled(text, fill))`` without filling a long text."""
     shape = _template(text)
     counts = shape[1] if shape is not None else {mark: text.count(mark) for mark in fill}
-    return len(text) + sum(counts.get(mark, 0) * (len(latex) - len(mark)) for mark, latex in fill.items())
+    length = len(text)
+    for mark, n in counts.items():
+        length += n * fill.longer.get(mark, 0)
+    return length
 
 
 def _fits_a_slot(latex: str) -> bool:
@@ -242,11 +266,18 @@ def _wrap(rhs: str, limit: int, fill: Fill) -> tuple[str, ...]:
     if (measure(rhs, fill) if total is None else total) <= limit:
         return (rhs,)
     pieces: list[str] = []
+    widths: list[int] = []
     for term in terms if terms is not None else _split(rhs, fill):
-        if pieces and measure(pieces[-1], fill) + measure(term, fill) <= limit:
-            pieces[-1] += " " + term
+        term_width = measure(term, fill)
+        if pieces and widths[-1] + term_width <= limit:
+            joined = pieces[-1] + " " + term
+            # as in _sum_width: the two widths and the sign's, unless a sign stands at the join
+            additive = _ends_cleanly(pieces[-1]) and term[:2] in ("+ ", "- ")
+            widths[-1] = widths[-1] + term_width + 1 if additive else measure(joined, fill)
+            pieces[-1] = joined
         else:
             pieces.append(term)
+            widths.append(term_width)
     return tuple(pieces)
 
 
@@ -254,18 +285,29 @@ def _sum_width(terms: list[str], fill: Fill) -> int | None:
     """The width of ``a + b - c`` from its terms ``a``, ``+ b``, ``- c``: theirs plus one per
     sign between spaces, as nothing else reaches across a space at depth 0; None where a term
     ends in a sign or a space (then the text is measured whole)."""
-    for term in terms[:-1]:
-        if not term or term[-1] == " " or term[-2:] in (" -", " +", " ="):
-            return None
+    if not all(_ends_cleanly(term) for term in terms[:-1]):
+        return None
     return sum(measure(term, fill) for term in terms) + len(terms) - 1
+
+
+def _ends_cleanly(term: str) -> bool:
+    """Whether nothing of ``term``'s end reaches across a space put after it."""
+    return bool(term) and term[-1] != " " and term[-2:] not in (" -", " +", " =")
 
 
 def rows(block: Block) -> list[str]:
     """The rows of one block in an aligned environment."""
-    out: list[list[str]] = []  # each row: lhs, then relation + rhs pieces
-    lhs_width = width(block.lhs)
+    return ["".join(row) for row in _rows(block)]
+
+
+def _rows(block: Block) -> list[list[str]]:
+    """Each row as the strings that make it up (joined once, in :func:`aligned`)."""
+    if block.laid_out is not None:
+        return [block.laid_out]
+    out: list[list[str]] = []
+    lhs_width = width(block.lhs) if block.lhs_width is None else block.lhs_width
     used = lhs_width
-    current: list[str] = []
+    current: list[str] = [block.lhs, " &"]
     for line in block.lines:
         rel, text, fill = line.rel, line.rhs, line.fill
         if not fill.ok:  # lay out the filled text itself
@@ -278,26 +320,44 @@ def rows(block: Block) -> list[str]:
             item_width = measure(f"{rel} {pieces[0]}", fill)
         else:
             item_width = width(rel) + measure(pieces[0], fill)
-        if current and used + item_width > ROW_WIDTH:
+        if len(current) > 2 and used + item_width > ROW_WIDTH:
             out.append(current)
-            current, used = [], lhs_width
-        current.append(f"{rel} {filled(pieces[0], fill)}")
+            current, used = [" &"], lhs_width
+        if len(current) > 2:
+            current.append(" ")
+        current += (rel, " ")
+        _put_filled(current, pieces[0], fill)
         used += item_width + 1
         for piece in pieces[1:]:
             out.append(current)
-            current, used = [r"\quad " + filled(piece, fill)], lhs_width + measure(piece, fill)
+            current = [" &", "\\quad "]
+            _put_filled(current, piece, fill)
+            used = lhs_width + measure(piece, fill)
     out.append(current)
-    lines = []
-    for k, row in enumerate(out):
-        lhs = block.lhs if k == 0 else ""
-        lines.append(f"{lhs} &{' '.join(row)}")
-    return lines
+    return out
+
+
+def _put_filled(out: list[str], text: str, fill: Fill) -> None:
+    """Append ``filled(text, fill)`` to ``out`` as its pieces."""
+    if not fill:
+        out.append(text)
+        return
+    parts = _parts.get(text)
+    if parts is None:
+        parts = _MARKED.split(text)
+        _parts.put(text, parts)
+    out += [fill.get(p, p) if k % 2 else p for k, p in enumerate(parts)]
 
 
 def aligned(*blocks: Block) -> str:
     """One aligned environment holding the blocks, a little space between them."""
-    return (
-        "\\begin{aligned}\n"
-        + " \\\\[6pt]\n".join(" \\\\\n".join(rows(b)) for b in blocks)
-        + "\n\\end{aligned}"
-    )
+    out = ["\\begin{aligned}\n"]
+    for b, block in enumerate(blocks):
+        if b:
+            out.append(" \\\\[6pt]\n")
+        for r, row in enumerate(_rows(block)):
+            if r:
+                out.append(" \\\\\n")
+            out += row
+    out.append("\n\\end{aligned}")
+    return "".join(out)

@@ -229,6 +229,11 @@ def _rounded(kind: type, value: object, digits: int) -> tuple[Decimal, bool]:
 
 def _parts(value: object, digits: int) -> tuple[str, int | None]:
     """(mantissa text, exponent or None) for display."""
+    return _cached_parts(type(value), value, digits)
+
+
+@lru_cache(maxsize=100_000)
+def _cached_parts(kind: type, value: object, digits: int) -> tuple[str, int | None]:
     d, exact = rounded(value, digits)
     if d == 0:
         return "0", None

@@ -14,6 +14,7 @@ import sympy as sp
 
 from tracer import derive, evaluate
 from tracer.check import Check, self_check
+from tracer.gcpause import paused
 from tracer.network import Network, build
 from tracer.notation import grad
 from tracer.spec import NetworkSpec
@@ -61,6 +62,7 @@ class Trace:
         return {p.key: iteration.values[grad(p.key)] for p in self.network.trainable}
 
 
+@paused
 def trace(
     spec: NetworkSpec,
     check: bool = True,
