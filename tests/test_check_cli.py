@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -12,21 +10,11 @@ import pytest
 
 from tests.latex import compile_pdf, latex_ready
 from tests.mathcheck import katex_errors, mathjax_errors, requires_node, skip_unless
+from tests.test_cli import run
 from tests.test_formats import html_formulas, md_formulas
-from tracer.cli import main
 
 SEED000 = "a3: 0.6236336\na4: 0.50274997\nL: 0.0412\n"
 RIGHT = "a3: 0.62363363\na4: 0.62504087\nz5: 1.2434\n"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = main(list(argv))
-        except SystemExit as exc:
-            rc = exc.code if isinstance(exc.code, int) else 2
-    return rc, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ and the combined LaTeX documents."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
@@ -17,8 +15,8 @@ import yaml
 import tracer
 from tests.latex import compile_pdf, latex_ready
 from tests.mathcheck import katex_errors, requires_node, skip_unless
+from tests.test_cli import run
 from tests.test_formats import md_formulas
-from tracer.cli import main
 from tracer.spec import load
 from tracer.variants import generate
 
@@ -39,16 +37,6 @@ vary:
   learning_rate: {values: [0.1, 0.25, 0.5]}
   constraints: {min_gradient: 0.0001, saturation: 3}
 """
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = main(list(argv))
-        except SystemExit as exc:
-            rc = exc.code if isinstance(exc.code, int) else 2
-    return rc, out.getvalue(), err.getvalue()
 
 
 def files(folder: Path) -> dict[str, bytes]:
