@@ -180,13 +180,13 @@ class _NotKept(Mapping[str, float]):
 
 class Iterations(Sequence[Iteration]):
     """Every iteration of a run: the exactly computed ones as they are; of the fast ones the
-    loss, and the full values (recomputed on first use) at the iterations kept."""
+    loss, and the full values (recomputed when first asked for, by each Iteration made) at
+    the iterations whose parameters were kept."""
 
     def __init__(
         self, exact: list[Iteration], fast: fastpath.Fast | None = None, run: fastpath.Run | None = None
     ) -> None:
         self._exact, self._fast, self._run = exact, fast, run
-        self._made: dict[int, Iteration] = {}
         self._keys = {} if fast is None else {p.key: i for i, p in enumerate(fast.net.params)}
 
     def __len__(self) -> int:
@@ -207,9 +207,7 @@ class Iterations(Sequence[Iteration]):
             raise IndexError(i)
         if i < len(self._exact):
             return self._exact[i]
-        if i not in self._made:
-            self._made[i] = self._make(i)
-        return self._made[i]
+        return self._make(i)  # not kept: a checkpoint's values of a large batch take megabytes
 
     def _make(self, i: int) -> Iteration:
         assert self._fast is not None and self._run is not None
