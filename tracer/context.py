@@ -13,6 +13,7 @@ import sympy as sp
 from tracer import __version__, reading
 from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
 from tracer.derive import Step
+from tracer.errors import TracerError
 from tracer.evaluate import forward
 from tracer.gcpause import paused
 from tracer.lang import Strings
@@ -20,7 +21,7 @@ from tracer.markup import Markup, Math
 from tracer.notation import Notation, partial
 from tracer.precision import carried_values, exact_values, written_down
 from tracer.printing import number_latex, number_pair, number_text
-from tracer.trace import Iteration, Trace
+from tracer.trace import EXACT_LIMIT, Iteration, Trace
 
 
 @paused
@@ -36,6 +37,14 @@ def build(
     """The whole context; ``detail`` chooses the iterations shown step by step (1-based)."""
     net = trace.network
     chosen = [k for k in sorted(set(detail)) if 1 <= k <= len(trace.iterations)] or [1]
+    if not trace.iterations[chosen[-1] - 1].exact:
+        params, units = len(net.params), sum(net.sizes[1:])
+        raise TracerError(
+            f"{net.n_samples} samples x ({params} parameters + {units} units) are beyond the "
+            f"step-by-step bound of {EXACT_LIMIT}: every iteration was computed in float64, "
+            "with no exact steps to show (the JSON trace, -f json, has its numbers)",
+            "samples",
+        )
     details = [_iteration(trace, trace.iterations[k - 1], names, t, digits, exact, carry) for k in chosen]
     m = Printers(trace.first.values, digits, names)
     run = _training(trace, m, t, digits, chosen[-1]) if len(trace.iterations) > 1 else None

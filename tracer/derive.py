@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import overload
 
 import sympy as sp
 
 from tracer import activations, losses, softmax
 from tracer.evaluate import sample_grad
+from tracer.forms import Filled
+from tracer.forms import add as _add
+from tracer.forms import mul as _mul
 from tracer.network import Network, Unit
 from tracer.notation import grad, partial, symbol, updated
 from tracer.printing import SLOTS
@@ -53,20 +55,6 @@ def _p(a: str, b: str) -> sp.Symbol:
 
 def _g(k: str) -> sp.Symbol:
     return symbol(grad(k))
-
-
-def _unevaluated(cls: type[sp.Mul] | type[sp.Add], args: tuple[object, ...]) -> sp.Expr:
-    """``cls(*args, evaluate=False)``, built directly: the same object without the constructor's
-    checks, which took most of the time of a large derivation (every symbol here commutes)."""
-    return cls._from_args(tuple(a if isinstance(a, sp.Basic) else sp.sympify(a) for a in args), True)
-
-
-def _mul(*factors: sp.Expr) -> sp.Expr:
-    return _unevaluated(sp.Mul, factors)
-
-
-def _add(*terms: sp.Expr) -> sp.Expr:
-    return _unevaluated(sp.Add, terms) if len(terms) > 1 else terms[0]
 
 
 def forward_steps(net: Network, n: int) -> list[Step]:
@@ -126,46 +114,6 @@ def total_loss_step(net: Network) -> Step:
     return Step("L", "loss_total", (_add(*shares),))
 
 
-class Filled(Sequence[sp.Expr]):
-    """The forms of a step made from a template: the template with this step's symbols put in,
-    built when first asked for (the report prints the template and fills in the text)."""
-
-    def __init__(self, template: tuple[sp.Expr, ...], fill: tuple[tuple[sp.Symbol, str], ...]) -> None:
-        self._template, self._fill = template, fill
-        self._forms: tuple[sp.Expr, ...] | None = None
-
-    def _get(self) -> tuple[sp.Expr, ...]:
-        if self._forms is None:
-            mapping = {slot: symbol(key) for slot, key in self._fill}
-            self._forms = tuple(_put(form, mapping) for form in self._template)
-        return self._forms
-
-    @overload
-    def __getitem__(self, i: int) -> sp.Expr: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> tuple[sp.Expr, ...]: ...
-
-    def __getitem__(self, i: int | slice) -> sp.Expr | tuple[sp.Expr, ...]:
-        return self._get()[i]
-
-    def __len__(self) -> int:
-        return len(self._template)
-
-
-def _put(expr: sp.Expr, mapping: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
-    """``expr`` with symbols replaced, every sum and product kept as written (``xreplace``
-    would evaluate them again)."""
-    if expr in mapping:
-        return mapping[expr]
-    if not expr.args or not expr.has(*mapping):
-        return expr
-    args = tuple(_put(a, mapping) for a in expr.args)
-    if isinstance(expr, (sp.Mul, sp.Add)):
-        return _unevaluated(type(expr), args)
-    return expr.func(*args)  # pragma: no cover - templates put slots in sums and products only
-
-
 class _Sample:
     """The expressions one sample's backward pass shares between steps, each built once: the
     sum over the next layer a hidden unit's ∂L/∂a is written with appears in its own step
@@ -218,7 +166,7 @@ class _Sample:
         def build() -> sp.Expr:
             short = _mul(symbol(net.delta(unit.layer, unit.index, n)), a_in)
             factors = _factors(net, unit, 1, n, self, a_in)
-            return sp.Tuple(_chain(net, unit, 1, dz_dw, n, self), short, factors)
+            return sp.Tuple(_chain(net, unit, dz_dw, n, self), short, factors)
 
         return tuple(self._get("template", unit, build))
 
@@ -332,7 +280,7 @@ def _grad_step(net: Network, param: str, n: int, shared: _Sample) -> Step:
         )
     chain, short, factors = [], [], []
     for unit, i in uses:  # a bias: one per unit, or shared by the layer
-        chain.append(_chain(net, unit, i, _p(net.z(unit.layer, unit.index, n), param), n, shared))
+        chain.append(_chain(net, unit, _p(net.z(unit.layer, unit.index, n), param), n, shared))
         short.append(_short(net, unit, i, n, shared))
         factors.append(_factors(net, unit, i, n, shared))
     return Step(key, "grad", (_add(*chain), _add(*short), _add(*factors)), layer, sample=n, param=param)
@@ -384,7 +332,7 @@ def _factors(
     return _mul(*kept) if len(kept) > 1 else kept[0]
 
 
-def _chain(net: Network, unit: Unit, i: int | None, dz_dw: sp.Symbol, n: int, shared: _Sample) -> sp.Expr:
+def _chain(net: Network, unit: Unit, dz_dw: sp.Symbol, n: int, shared: _Sample) -> sp.Expr:
     """∂L/∂a · ∂a/∂z · ∂z/∂w (``dz_dw``); for a hidden unit ∂L/∂a is the sum over the next layer."""
     ak, zk = net.a(unit.layer, unit.index, n), net.z(unit.layer, unit.index, n)
     if net.activation(unit.layer).coupled:  # softmax: ∂L/∂z_j, its sum over k written in the δ step

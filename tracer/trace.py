@@ -75,12 +75,17 @@ def trace(
     Iterations up to the last one in ``detail`` are computed exactly (rationals, or 50
     significant digits), so the report can show any of them step by step; the rest take
     the float64 fast path (:mod:`tracer.fastpath`), which keeps every loss and the
-    parameters of the checkpoints only. ``iterations`` overrides the spec's;
-    ``progress(done, total)`` is called as iterations finish (the CLI draws a bar with it).
+    parameters of the checkpoints only. A batch too large for the exact path (more than
+    :data:`EXACT_LIMIT` samples × (parameters + units)) takes the fast path from iteration 1,
+    and its gradients are not self-checked (the check compares exact values to 25 digits).
+    ``iterations`` overrides the spec's; ``progress(done, total)`` is called as iterations
+    finish (the CLI draws a bar with it).
     """
     net = build(spec)
     total = iterations if iterations is not None else spec.iterations
     exact_until = min(max(detail, default=1), total)
+    if net.n_samples * (len(net.params) + sum(net.sizes[1:])) > EXACT_LIMIT:
+        exact_until = 0
     params: Mapping = {p.key: p.value for p in net.params}
     exact: list[Iteration] = []
     fast = None
@@ -100,14 +105,19 @@ def trace(
     its = Iterations(exact)
     if len(exact) < total:
         assert fast is not None
-        its = _fast_iterations(fast, exact, total, progress)
+        its = _fast_iterations(fast, exact, params, total, progress)
     last = its[-1]
     if last.exact:
         final = evaluate.forward(net, dict(last.updated), backward=False)["L"]
     else:
         assert fast is not None
         final = fast.state(fast.theta(last.updated)).loss
-    result = self_check(net, exact[0].params, exact[0].values) if check else Check.skipped()
+    if not check:
+        result = Check.skipped()
+    elif not exact:
+        result = Check(TOO_LARGE, TOO_LARGE)
+    else:
+        result = self_check(net, exact[0].params, exact[0].values)
     return Trace(net, its, final, result)
 
 
@@ -123,9 +133,15 @@ def checkpoints(total: int) -> list[int]:
     return sorted(marks | {3} if total >= 3 else marks)
 
 
+#: Samples × (parameters + units) beyond which no iteration is computed exactly: the exact
+#: path and its check cost about 0.1 ms per unit (a few seconds at the bound), and memory.
+EXACT_LIMIT = 100_000
+#: The self-check's result when the first iteration took the fast path.
+TOO_LARGE = f"skipped (more than {EXACT_LIMIT} sample × (parameter + unit) values: computed in float64)"
+
 #: A fast run keeps the parameters of every iteration while they take at most this many
-#: numbers (8 MB); beyond, those of the checkpoints and of the iterations after them.
-KEEP_ALL = 1_000_000
+#: numbers (2 MB); beyond, those of the checkpoints and of the iterations after them.
+KEEP_ALL = 250_000
 
 
 class _Params(Mapping[str, float]):
@@ -164,13 +180,13 @@ class _NotKept(Mapping[str, float]):
 
 class Iterations(Sequence[Iteration]):
     """Every iteration of a run: the exactly computed ones as they are; of the fast ones the
-    loss, and the full values (recomputed on first use) at the iterations kept."""
+    loss, and the full values (recomputed when first asked for, by each Iteration made) at
+    the iterations whose parameters were kept."""
 
     def __init__(
         self, exact: list[Iteration], fast: fastpath.Fast | None = None, run: fastpath.Run | None = None
     ) -> None:
         self._exact, self._fast, self._run = exact, fast, run
-        self._made: dict[int, Iteration] = {}
         self._keys = {} if fast is None else {p.key: i for i, p in enumerate(fast.net.params)}
 
     def __len__(self) -> int:
@@ -191,9 +207,7 @@ class Iterations(Sequence[Iteration]):
             raise IndexError(i)
         if i < len(self._exact):
             return self._exact[i]
-        if i not in self._made:
-            self._made[i] = self._make(i)
-        return self._made[i]
+        return self._make(i)  # not kept: a checkpoint's values of a large batch take megabytes
 
     def _make(self, i: int) -> Iteration:
         assert self._fast is not None and self._run is not None
@@ -212,10 +226,12 @@ class Iterations(Sequence[Iteration]):
 def _fast_iterations(
     fast: fastpath.Fast,
     exact: list[Iteration],
+    params: Mapping,
     total: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterations:
-    """The iterations after the exact ones on the fast path, keeping the checkpoints' parameters."""
+    """The iterations after the exact ones on the fast path, from ``params``, keeping the
+    checkpoints' parameters."""
     first = len(exact) + 1
     count = total - len(exact)
     if count * len(fast.net.params) <= KEEP_ALL:
@@ -223,5 +239,5 @@ def _fast_iterations(
     else:
         keep = frozenset(k - first for m in checkpoints(total) for k in (m, m + 1) if first <= k <= total)
     report = None if progress is None else (lambda done: progress(first - 1 + done, total))
-    run = fast.train(fast.theta(exact[-1].updated), count, keep, report)
+    run = fast.train(fast.theta(params), count, keep, report)
     return Iterations(exact, fast, run)
