@@ -19,12 +19,19 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any, Union
 
+    from tracer.answers import Answers
     from tracer.api import SpecLike
     from tracer.marking import Mark, Marking
+    from tracer.network import Network
+    from tracer.spec import NetworkSpec
+    from tracer.trace import Trace
     from tracer.variants import Variant
+
+    #: Reads one answers source for a network trained ``total`` iterations (valid: the keys).
+    Reader = Callable[[Network, int, set[str]], Answers]
 
     AnswersLike = Union[str, os.PathLike[str], Mapping[str, Any]]  # noqa: UP007
 
@@ -43,27 +50,47 @@ def check(
     from tracer import tolerance as tol
     from tracer.api import load
     from tracer.source import Document, read_text
-    from tracer.trace import trace
 
     network = load(spec)
-    total = iterations or network.iterations
-    probe = trace(network, check=False, iterations=1)
-    valid = set(probe.first.values) | {"L+"}
-    if isinstance(answers, dict):
-        parsed = reading.parse(Document(_as_text(answers)), "answers", probe.network, total, valid)
-    elif isinstance(answers, str) and "\n" in answers:
-        parsed = reading.parse(read_text(answers, "answers"), "answers", probe.network, total, valid)
-    else:
-        parsed = reading.load(os.fspath(answers), probe.network, total, valid)
+
+    def read(net: Network, total: int, valid: set[str]) -> reading.Answers:
+        if isinstance(answers, dict):
+            return reading.parse(Document(_as_text(answers)), "answers", net, total, valid)
+        if isinstance(answers, str) and "\n" in answers:
+            return reading.parse(read_text(answers, "answers"), "answers", net, total, valid)
+        return reading.load(os.fspath(answers), net, total, valid)
+
+    result, (parsed,) = traced_for(network, [read], iterations)
     if isinstance(tolerance, str):
         rule = tol.parse_option(tolerance)
     elif tolerance is not None:
         rule = tol.read(dict(tolerance), "tolerance", "command line")
     else:
         rule = parsed.tolerance or network.tolerance or tol.DEFAULT
-    deepest = max(parsed.iterations(), default=1)
-    result = trace(network, check=False, detail=(min(deepest, marking.EXACT_ITERATIONS),), iterations=total)
     return Checked(marking.mark(result, parsed, rule))
+
+
+def traced_for(
+    network: NetworkSpec, readers: Sequence[Reader], iterations: int | None = None
+) -> tuple[Trace, list[Answers]]:
+    """The trace answers are marked against, and the answers each reader reads.
+
+    Iteration 1 is always computed exactly (it names every quantity a reader may ask for);
+    the iterations the answers go up to, to ``marking.EXACT_ITERATIONS``, are too — traced
+    again only when some answers go beyond iteration 1. Every reader reads before anything
+    is marked, so a bad file stops a run of many before any output.
+    """
+    from tracer import marking
+    from tracer.trace import trace
+
+    total = iterations or network.iterations
+    result = trace(network, check=False, iterations=total)
+    valid = set(result.first.values) | {"L+"}
+    read = [r(result.network, total, valid) for r in readers]
+    deepest = min(max((max(a.iterations(), default=1) for a in read), default=1), marking.EXACT_ITERATIONS)
+    if deepest > 1:
+        result = trace(network, check=False, detail=(deepest,), iterations=total)
+    return result, read
 
 
 def _as_text(data: Mapping[str, Any]) -> dict:

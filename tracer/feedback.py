@@ -15,7 +15,7 @@ import sympy as sp
 from tracer import lang
 from tracer.blocks import Printers, aligned
 from tracer.marking import Mark, Marking
-from tracer.markup import Math
+from tracer.markup import Math, literal
 from tracer.notation import Notation
 from tracer.printing import number_latex, rounded
 from tracer.render import Options, _folders, _tidy, make_env, notation_of
@@ -156,8 +156,8 @@ def _name(key: str, names: Notation) -> Math:
 
 def _row(m: Mark, names: Notation, t: lang.Strings, digits: int) -> dict:
     a = m.answer
-    given = markup_literal(a.text) if a.text is not None else "—"  # noqa: RUF001
-    expected = t("marking.math", value=Math(_num(m.expected, digits)))
+    given = literal(a.text) if a.text is not None else "—"  # noqa: RUF001
+    expected = t("marking.math", value=Math(number_latex(m.expected, digits)))
     return {
         "name": t("marking.math", value=_name(a.key, names)),
         "given": given,
@@ -166,16 +166,6 @@ def _row(m: Mark, names: Notation, t: lang.Strings, digits: int) -> dict:
         "verdict_text": t(f"marking.verdict.{m.verdict}"),
         "note": _note(m, names, t, digits),
     }
-
-
-def markup_literal(text: str) -> str:
-    from tracer.markup import literal
-
-    return literal(text)
-
-
-def _num(value: sp.Expr, digits: int) -> str:
-    return number_latex(value, digits)
 
 
 def _note(m: Mark, names: Notation, t: lang.Strings, digits: int) -> str:
@@ -188,14 +178,14 @@ def _note(m: Mark, names: Notation, t: lang.Strings, digits: int) -> str:
             t(
                 "marking.note.carried",
                 wrong=Math(", ".join(r.latex for r in roots)),
-                own=Math(_num(m.own, digits)),
+                own=Math(number_latex(m.own, digits)),
             )
         )
     if m.verdict == "wrong" and not m.answer.unreadable:
         if m.diagnoses:
             parts.append(_mistake(m.diagnoses[0], names, t))
         elif _differs(m.own, m.expected, digits):
-            parts.append(t("marking.note.own_differs", own=Math(_num(m.own, digits))))
+            parts.append(t("marking.note.own_differs", own=Math(number_latex(m.own, digits))))
     if m.fewer_digits:
         parts.append(t("marking.note.fewer"))
     return " ".join(parts)
@@ -223,7 +213,7 @@ def _first(marking: Marking, m: Mark, names: Notation, t: lang.Strings, digits: 
             name=_name(a.key, names),
             n=str(a.iteration),
             given=a.text or "",
-            expected=Math(_num(m.expected, digits)),
+            expected=Math(number_latex(m.expected, digits)),
         ),
         "math": None,
         "own_math": None,
@@ -239,7 +229,7 @@ def _first(marking: Marking, m: Mark, names: Notation, t: lang.Strings, digits: 
         if _differs(own.computed.get(a.key, m.expected), m.expected, digits):
             mine = Printers(dict(own), digits, names)
             out["own_math"] = aligned(mine.step(step))
-            out["own_line"] = t("marking.own_line", own=Math(_num(own.computed[a.key], digits)))
+            out["own_line"] = t("marking.own_line", own=Math(number_latex(own.computed[a.key], digits)))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,10 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tracer import answers as reading
     from tracer import marking, tolerance
+    from tracer.checking import traced_for
     from tracer.render import Options
     from tracer.spec import load
-    from tracer.trace import trace
 
     files = _answer_files(args.answers)
     many = len(files) > 1 or any(Path(a).is_dir() for a in args.answers)
@@ -91,15 +93,8 @@ def run(args: argparse.Namespace) -> int:
         raise TracerError("not a folder (-t needs a folder of templates)", args.templates)
     command_line = tolerance.parse_option(args.tolerance) if args.tolerance else None
     spec = load(args.spec)
-    total = args.iterations or spec.iterations
-    from tracer import answers as answers_mod
-
-    # Read every file before marking any: a bad file stops the run before anything is written.
-    probe = trace(spec, check=False, iterations=1)
-    valid = set(probe.first.values) | {"L+"}
-    read = [answers_mod.load(f, probe.network, total, valid) for f in files]
-    deepest = max((max(a.iterations(), default=1) for a in read), default=1)
-    result = trace(spec, check=False, detail=(min(deepest, marking.EXACT_ITERATIONS),), iterations=total)
+    readers = [partial(reading.load, f) for f in files]
+    result, read = traced_for(spec, readers, args.iterations)  # every file read before any is marked
     graph = marking.Graph(result)
     options = Options(
         fmt=fmt,

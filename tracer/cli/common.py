@@ -122,3 +122,16 @@ def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def add_spec(parser: argparse.ArgumentParser) -> None:
+    """The optional SPEC|EXAMPLE argument (default: the default built-in example)."""
+    from tracer import examples
+
+    parser.add_argument(
+        "spec",
+        nargs="?",
+        default=examples.DEFAULT,
+        metavar="SPEC|EXAMPLE",
+        help=f"a YAML/JSON spec file or a built-in example name (default: {examples.DEFAULT})",
+    )

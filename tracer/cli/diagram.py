@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracer import examples
-from tracer.cli.common import EXIT_OK, check_output, digits, emit, iterations
+from tracer.cli.common import EXIT_OK, add_spec, check_output, digits, emit, iterations
 from tracer.errors import TracerError
 from tracer.lang import LANGUAGES
 from tracer.limits import LimitError
@@ -25,13 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "SVG, or TikZ for LaTeX. Networks of more than 4 layers or 6 units in a layer are "
         "drawn as one box per layer.",
     )
-    p.add_argument(
-        "spec",
-        nargs="?",
-        default=examples.DEFAULT,
-        metavar="SPEC|EXAMPLE",
-        help=f"a YAML/JSON spec file or a built-in example name (default: {examples.DEFAULT})",
-    )
+    add_spec(p)
     p.add_argument(
         "-o", "--output", metavar="PATH", help="write to PATH instead of stdout (its folder must exist)"
     )

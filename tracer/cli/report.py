@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracer import examples, limits
-from tracer.cli.common import EXIT_OK, check_output, detail, digits, emit, format_of, iterations
+from tracer import limits
+from tracer.cli.common import EXIT_OK, add_spec, check_output, detail, digits, emit, format_of, iterations
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
 from tracer.lang import LANGUAGES
@@ -25,13 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="derive and explain one network (the default example if no SPEC)",
         description="Write the step-by-step report of a spec file or built-in example.",
     )
-    report.add_argument(
-        "spec",
-        nargs="?",
-        default=examples.DEFAULT,
-        metavar="SPEC|EXAMPLE",
-        help=f"a YAML/JSON spec file or a built-in example name (default: {examples.DEFAULT})",
-    )
+    add_spec(report)
     report.add_argument(
         "-f",
         "--format",
