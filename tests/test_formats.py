@@ -150,7 +150,10 @@ def _hostile_trace():
             "description": HOSTILE + " <img src=x onerror=alert(2)> [l](javascript:x)",
             "inputs": ["0.5"],
             "targets": ["0.25"],
-            "layers": [{"units": 1, "activation": "sigmoid", "weights": [["0.1"]], "biases": ["0.2"]}],
+            # a custom activation: its name and formula are the user's text too (_ * ^ are active
+            # in Markdown and LaTeX; the formula is shown as written)
+            "activations": {"my_act__x_": "z * 2 * abs(z) ^ 1 / (1 + z**2) + 1/2*z"},
+            "layers": [{"units": 1, "activation": "my_act__x_", "weights": [["0.1"]], "biases": ["0.2"]}],
             "loss": "half_sse",
             "learning_rate": "0.5",
         }

@@ -17,6 +17,8 @@ import mpmath
 import sympy as sp
 
 from tracer import activations, losses, softmax
+from tracer.evaluate import DPS
+from tracer.evaluate import digits as _digits
 from tracer.network import Local, Network, Unit
 from tracer.notation import grad, symbol
 
@@ -36,6 +38,7 @@ class Check:
     # Parameters upstream of a unit sitting exactly on a kink (ReLU at z = 0): the
     # derivative there is a convention, which a finite difference cannot confirm.
     excluded: tuple[str, ...] = ()
+    digits: int = 60  # the numeric check's working precision (more where a σ or tanh saturates)
 
     @classmethod
     def skipped(cls) -> Check:
@@ -59,10 +62,25 @@ def self_check(net: Network, params: dict, values: dict) -> Check:
     excluded = at_kinks(net, values)
     compared = {k: g for k, g in gradients.items() if k not in excluded}
     if compared:
-        numeric, worst, method = _numeric(net, params, compared)
+        numeric, worst, method = _numeric(net, params, compared, check_digits(net, values))
     else:
         numeric, worst, method = "skipped (every parameter is upstream of a kink)", None, ""
-    return Check(symbolic, numeric, worst, method, tuple(k for k in gradients if k in excluded))
+    excluded_keys = tuple(k for k in gradients if k in excluded)
+    return Check(symbolic, numeric, worst, method, excluded_keys, check_digits(net, values))
+
+
+def check_digits(net: Network, values: dict) -> int:
+    """60 digits, and as many more as a saturated σ, tanh or softmax needs (twice the largest
+    |z|, for a softmax's spread): 1 − σ(z) must not round to 0 in the composed loss."""
+    zs = [
+        values[net.z(u.layer, u.index, n)]
+        for n in net.samples()
+        for layer in net.units
+        if not net.activation(layer[0].layer).exact  # ReLU and linear units keep every digit
+        for u in layer
+    ]
+    largest = max((abs(sp.Float(z, 15)) for z in zs if z.is_finite), default=sp.Integer(0))
+    return 60 + _digits(2 * largest) - DPS
 
 
 def at_kinks(net: Network, values: dict) -> set[str]:
@@ -240,10 +258,12 @@ def _mpf(value: sp.Expr) -> mpmath.mpf:
     value = sp.sympify(value)
     if value.is_Rational:
         return mpmath.mpf(int(value.p)) / int(value.q)
-    return mpmath.mpf(sp.Float(value, 60)._mpf_)
+    return mpmath.mpf(sp.Float(value, max(60, mpmath.mp.dps))._mpf_)
 
 
-def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, str]:
+def _numeric(
+    net: Network, params: dict, gradients: dict, dps: int = 60
+) -> tuple[str, float | None, str]:
     trainable = list(gradients)
     # Each direction as the index of its weight per parameter, weights[j] = (j + 1)/997 (or 1).
     if len(trainable) <= PER_PARAMETER_LIMIT:
@@ -256,7 +276,7 @@ def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, s
             {k: (7919 * (i + 1) * (d + 3)) % 997 for i, k in enumerate(trainable)} for d in range(4)
         ]
         method = "central difference along 4 fixed directions"
-    with mpmath.workdps(60):
+    with mpmath.workdps(dps):
         loss = loss_function(net)
         point = {k: _mpf(v) for k, v in params.items() if k in net.param_index}
         grads = {k: _mpf(v) for k, v in gradients.items()}
@@ -275,6 +295,8 @@ def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, s
             fd = (loss(plus) - loss(minus)) / (2 * h)
             analytic = mpmath.fsum(grads[k] * weights[j] for k, j in direction.items())
             scale = max(abs(fd), abs(analytic), floor)
+            if not (mpmath.isfinite(fd) and mpmath.isfinite(analytic)):
+                return "failed", None, method  # NaN compares false: it must not pass
             worst = max(worst, abs(fd - analytic) / scale)
         ok = worst <= mpmath.mpf(1) / 10**25
     return ("passed" if ok else "failed"), float(worst), method

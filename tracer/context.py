@@ -47,7 +47,7 @@ def build(
         )
     details = [_iteration(trace, trace.iterations[k - 1], names, t, digits, exact, carry) for k in chosen]
     m = Printers(trace.first.values, digits, names)
-    run = _training(trace, m, t, digits, chosen[-1]) if len(trace.iterations) > 1 else None
+    run = _training(trace, m, t, digits, chosen[-1]) if trace.trained else None
     sections = {"network": 1, "rules": 2}
     if len(details) == 1:
         sections.update(forward=3, backward=4, update=5, summary=6, training=7)
@@ -343,7 +343,13 @@ def _check(trace: Trace, t: Strings) -> dict:
     method = t.maybe(f"checks.methods.{c.method}", c.method) if c.method else ""
     lines = [
         t("checks.symbolic", result=Markup(result(c.symbolic))),
-        t("checks.numeric", method=Markup(method), largest=Markup(largest), result=Markup(result(c.numeric))),
+        t(
+            "checks.numeric",
+            digits=c.digits,
+            method=Markup(method),
+            largest=Markup(largest),
+            result=Markup(result(c.numeric)),
+        ),
     ]
     if c.excluded:
         lines.append(t("checks.excluded", count=len(c.excluded)))

@@ -13,6 +13,7 @@ or, where SymPy collapsed the sum for the loss (cross-entropy), as the collapsed
 from __future__ import annotations
 
 import sympy as sp
+from mpmath.libmp import dps_to_prec
 
 from tracer import activations, losses, softmax
 from tracer.errors import TracerError
@@ -20,21 +21,64 @@ from tracer.network import Network, Unit
 from tracer.notation import grad, partial, updated
 
 DPS = 50  # working precision (decimal digits) for values that are not rational
+#: Beyond |z| = SATURATION a saturating activation (σ, tanh, softmax) is evaluated with
+#: 2|z|/ln 10 more digits, so that 1 − σ(z) ≈ e^{−z} and 1 − tanh(z) ≈ 2e^{−2|z|} keep their
+#: DPS digits (BCE's ln(1 − a), σ's a(1 − a), tanh's 1 − a²) instead of rounding to 0; at most
+#: MAX_EXTRA more (|z| up to about 4600).
+SATURATION = 20
+MAX_EXTRA = 4000
+_LN10 = 2.302585092994046
 
 Values = dict[str, sp.Expr]
 
 
-def _finite(value: sp.Expr, where: str) -> sp.Expr:
-    if not value.is_finite:
-        raise TracerError(f"the value is not a finite number ({value}); the step is undefined", where)
-    return value
+class Undefined(TracerError):
+    """A step whose value is not a real number: ln 0, a division by 0, √ of a negative number."""
+
+
+def _finite(value: sp.Expr, where: str, at: tuple[str, sp.Expr] | None = None) -> sp.Expr:
+    """``value`` if it is a real number; else an :class:`Undefined` naming the step ``where``
+    and the value ``at`` = (key, number) it was computed from."""
+    if value.is_extended_real is False or value.has(sp.I, sp.zoo, sp.nan):
+        reason = "not a real number (a square root or logarithm of a negative number?)"
+        if value.has(sp.zoo, sp.nan) or value is sp.nan:
+            reason = "undefined (a division by 0 or the logarithm of 0?)"
+    elif not value.is_finite:
+        reason = "infinite (the logarithm of 0 or a division by 0?)"
+    else:
+        return value
+    source = "" if at is None else f" at {at[0]} = {_short(at[1])}"
+    raise Undefined(f"the value is {reason}{source}; the step cannot be computed", where)
+
+
+def _short(value: sp.Expr) -> str:
+    """A number in a message: integers as they are, others to 8 significant digits."""
+    return str(value) if value.is_Integer else f"{float(value):.8g}"
+
+
+def digits(z: sp.Expr) -> int:
+    """The working precision for a saturating function of ``z``: DPS, plus 2|z|/ln 10 beyond
+    :data:`SATURATION` (at most :data:`MAX_EXTRA` more)."""
+    size = abs(float(z)) if z.is_finite else float("inf")
+    if size <= SATURATION:
+        return DPS
+    return DPS + min(MAX_EXTRA, int(2 * size / _LN10) + 1)
+
+
+def _working(act: activations.Activation, z: sp.Expr) -> sp.Expr:
+    """z as the number ``act`` is applied to: itself for an exact activation (rationals stay
+    rational), else a Float of :func:`digits` precision."""
+    if act.exact or not (z.is_Rational or z.is_Float):
+        return z
+    need = digits(z)
+    if z.is_Float and (need == DPS or z._prec >= dps_to_prec(need)):
+        return z  # already as precise as it must be (as before saturation was looked at)
+    return sp.Float(z, need)
 
 
 def _apply(act: activations.Activation, f, z: sp.Expr) -> sp.Expr:
-    """f(z), z made a :data:`DPS`-digit Float first unless ``act`` keeps rationals exact."""
-    if not act.exact and z.is_Rational:
-        z = sp.Float(z, DPS)
-    return sp.sympify(f(z))
+    """f(z), evaluated at the precision :func:`_working` gives z."""
+    return sp.sympify(f(_working(act, z)))
 
 
 def _number(value: object) -> sp.Expr:
@@ -71,14 +115,19 @@ def forward(net: Network, params: Values, backward: bool = True, into: Values | 
                     z += params[u.bias]
                 v[net.z(u.layer, u.index, n)] = z
                 zs.append(v[net.z(u.layer, u.index, n)])  # read back: ``into`` may replace it
-            outs = softmax.outputs(zs, DPS) if rule is None else [_apply(act, rule.f, z) for z in zs]
+            if rule is None:
+                outs = softmax.outputs(zs, _spread_digits(zs))
+            else:
+                outs = [_apply(act, rule.f, z) for z in zs]
             for u, a in zip(layer, outs, strict=True):
-                ak = net.a(u.layer, u.index, n)
-                v[ak] = _finite(a, ak)
+                ak, zk = net.a(u.layer, u.index, n), net.z(u.layer, u.index, n)
+                v[ak] = _finite(a, ak, (zk, v[zk]))
         share = sp.Integer(0)
         for k in range(1, net.sizes[-1] + 1):
-            term = _number(loss_rule.term(v[net.y(k, n)], v[net.a(net.depth, k, n)]))
-            share += _finite(term, f"loss term of output {k}")
+            ak = net.a(net.depth, k, n)
+            term = _number(loss_rule.term(v[net.y(k, n)], v[ak]))
+            where = f"loss term of output {k}" + (f", sample {n}" if net.batch else "")
+            share += _finite(term, where, (ak, v[ak]))
         share = scale * share
         if net.batch:
             v[net.loss_key(n)] = share
@@ -106,7 +155,7 @@ def _backward(net: Network, v: Values, n: int) -> None:
                     (v[net.delta(l + 1, k.index, n)] * v[k.weights[u.index - 1]] for k in net.units[l]),
                     sp.Integer(0),
                 )
-            v[grad(ak)] = _finite(dloss, grad(ak))
+            v[grad(ak)] = _finite(dloss, grad(ak), (ak, v[ak]))
         act = net.activation(l)
         if act.coupled:
             _coupled_deltas(net, v, layer, n)
@@ -114,8 +163,8 @@ def _backward(net: Network, v: Values, n: int) -> None:
             rule = activations.layer_rule(act)
             for u in layer:
                 ak, zk = net.a(l, u.index, n), net.z(l, u.index, n)
-                z = v[zk] if act.exact or not v[zk].is_Rational else sp.Float(v[zk], DPS)
-                v[partial(ak, zk)] = _finite(sp.sympify(rule.df(z, v[ak])), partial(ak, zk))
+                z = _working(act, v[zk])
+                v[partial(ak, zk)] = _finite(sp.sympify(rule.df(z, v[ak])), partial(ak, zk), (zk, v[zk]))
                 v[net.delta(l, u.index, n)] = v[grad(ak)] * v[partial(ak, zk)]
         for u in layer:
             zk = net.z(l, u.index, n)
@@ -159,6 +208,14 @@ def _coupled_deltas(net: Network, v: Values, layer: tuple[Unit, ...], n: int) ->
                 sp.Integer(0),
             )
         v[net.delta(l, j.index, n)] = _finite(delta, net.delta(l, j.index, n))
+
+
+def _spread_digits(zs: list[sp.Expr]) -> int:
+    """The precision for a softmax of ``zs``: what the spread of the z asks (see :func:`digits`)."""
+    if not all(z.is_finite for z in zs):
+        return DPS
+    values = [float(z) for z in zs]
+    return digits(sp.Float(max(values) - min(values)))
 
 
 def sample_grad(net: Network, param: str, n: int) -> str:

@@ -62,6 +62,17 @@ class Run:
     final: np.ndarray  # the parameters after the last update
     kernel: str  # "scalar" or "vector"
 
+    def finite_count(self) -> int:
+        """How many iterations, from the first, end with parameters whose loss is a float64
+        number: all of them, or fewer when the run overflowed (its loss or a parameter went
+        beyond ±1.8e308, or became NaN) — the iteration before the first non-finite loss is
+        left out too, as its update is what overflowed."""
+        finite = np.isfinite(self.losses)
+        if finite.all() and np.isfinite(self.final).all():
+            return len(self.losses)
+        first = len(self.losses) if finite.all() else int(np.argmin(finite))
+        return max(0, first - 1)
+
     def parameters(self, k: int) -> np.ndarray | None:
         """The parameters at the start of iteration ``k`` (after the last one: ``final``), if kept."""
         if k == len(self.losses):

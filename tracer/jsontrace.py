@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from tracer import __version__
 from tracer.trace import Trace, checkpoints
 
 
-def _f(value: sp.Expr) -> float:
-    return float(value)
+def _f(value: sp.Expr) -> float | str:
+    """The nearest double; a number beyond its range (|x| > 1.8e308, reachable with exact
+    arithmetic) as text in scientific notation, since JSON has no infinity."""
+    number = float(value)
+    if math.isfinite(number):
+        return number
+    return sp.Float(value, 17).__format__(".16e") if value.is_finite else str(value)
 
 
 def to_json(trace: Trace) -> dict:
@@ -60,6 +67,14 @@ def to_json(trace: Trace) -> dict:
         "iterations": iterations,
         "history": [_f(it.loss) for it in trace.iterations],
         "final_loss": _f(trace.final_loss),
+        # a diverging run stops where float64 overflows: how far it got, of how many asked for
+        "stopped": None
+        if trace.stop is None
+        else {
+            "after_iteration": len(trace.iterations),
+            "requested": trace.stop.requested,
+            "reason": trace.stop.reason,
+        },
         "check": {
             "symbolic": trace.check.symbolic,
             "numeric": trace.check.numeric,

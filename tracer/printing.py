@@ -250,14 +250,41 @@ def _cached_parts(kind: type, value: object, digits: int) -> tuple[str, int | No
     return text, adjusted
 
 
+def _near_one(value: object, digits: int) -> tuple[str, sp.Expr] | None:
+    """("1" or "-1", the distance to it) for a value that rounds to ±1 at ``digits`` but is not
+    ±1, such as a saturated σ(z) = 1 − e^{−z}: written as 1 − ε, its digits are not all lost."""
+    v = sp.sympify(value)
+    if not v.is_Float:
+        return None
+    d, _ = rounded(v, digits)
+    if abs(d) != 1:
+        return None
+    gap = 1 - abs(v)  # at the value's own precision (a saturated unit carries hundreds of digits)
+    if gap == 0:
+        return None
+    return ("1" if v > 0 else "-1"), gap
+
+
 def number_text(value: object, digits: int = DEFAULT_DIGITS) -> str:
-    """Plain text: ``0.62363363``, ``-1.25e-07``."""
+    """Plain text: ``0.62363363``, ``-1.25e-07``, ``1 - 5.0759589e-435``."""
+    near = _near_one(value, digits)
+    if near is not None:
+        one, gap = near
+        sign = "-" if (gap > 0) == (one == "1") else "+"
+        return f"{one} {sign} {number_text(abs(gap), digits)}"
     mantissa, exponent = _parts(value, digits)
     return mantissa if exponent is None else f"{mantissa}e{exponent:+03d}"
 
 
 def number_latex(value: object, digits: int = DEFAULT_DIGITS, bracket: bool = False) -> str:
-    """LaTeX: ``0.62363363``, ``1.25 \\times 10^{-7}``; ``bracket`` wraps negatives."""
+    """LaTeX: ``0.62363363``, ``1.25 \\times 10^{-7}``, ``1 - 5.08 \\times 10^{-435}``;
+    ``bracket`` wraps negatives and anything with an operator."""
+    near = _near_one(value, digits)
+    if near is not None:
+        one, gap = near
+        sign = "-" if (gap > 0) == (one == "1") else "+"
+        text = f"{one} {sign} {number_latex(abs(gap), digits)}"
+        return rf"\left({text}\right)" if bracket else text
     mantissa, exponent = _parts(value, digits)
     text = mantissa if exponent is None else rf"{mantissa} \times 10^{{{exponent}}}"
     if bracket and (text.startswith("-") or exponent is not None):

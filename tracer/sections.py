@@ -70,7 +70,7 @@ def parse(only: Sequence[str], trace: Trace, names: Notation) -> Selection:
         key = _parameter(item, trace, names)
         if key not in params:
             params.append(key)
-    if parts == {"training"} and len(trace.iterations) == 1:  # nothing at all to show
+    if parts == {"training"} and not trace.trained:  # nothing at all to show
         raise TracerError("no training section: the spec runs one iteration", "only training")
     if params:
         parts.add("backward")

@@ -14,6 +14,7 @@ import sympy as sp
 
 from tracer import derive, evaluate
 from tracer.check import Check, self_check
+from tracer.errors import TracerError
 from tracer.gcpause import paused
 from tracer.network import Network, build
 from tracer.notation import grad
@@ -39,11 +40,22 @@ class Iteration:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """A run that ended early: how many iterations were asked for, and why it could not go on."""
+
+    requested: int
+    #: "overflow": the loss after the last update is beyond a double's range (a diverging run);
+    #: "budget": float64 could not go on and the rest was too much work to compute exactly.
+    reason: str
+
+
+@dataclass(frozen=True)
 class Trace:
     network: Network
     iterations: Sequence[Iteration]  # see Iterations
     final_loss: sp.Expr  # the loss after the last update
     check: Check
+    stop: Stop | None = None  # why a run ended before the iterations asked for; None if it did not
 
     @cached_property
     def steps(self) -> tuple[derive.Step, ...]:
@@ -53,6 +65,11 @@ class Trace:
     @property
     def spec(self) -> NetworkSpec:
         return self.network.spec
+
+    @property
+    def trained(self) -> bool:
+        """Whether a report has a training part: more than one iteration, or a run that stopped."""
+        return len(self.iterations) > 1 or self.stop is not None
 
     @property
     def first(self) -> Iteration:
@@ -96,16 +113,19 @@ def trace(
     for index in range(1, total + 1):
         if index > exact_until and fast is not None:
             break
-        values = evaluate.forward(net, params)
+        values = _evaluated(net, params, index, total)
         new = evaluate.step(net, params, values)
         exact.append(Iteration(index, params, values, new))
         params = new
         if progress is not None:
             progress(index, total)
     its = Iterations(exact)
+    stop = None
     if len(exact) < total:
         assert fast is not None
         its = _fast_iterations(fast, exact, params, total, progress)
+        if len(its) < total:  # float64 overflowed: go on exactly, if that is not too much work
+            its, stop = _exact_tail(net, its, total, progress)
     last = its[-1]
     if last.exact:
         final = evaluate.forward(net, dict(last.updated), backward=False)["L"]
@@ -118,7 +138,42 @@ def trace(
         result = Check(TOO_LARGE, TOO_LARGE)
     else:
         result = self_check(net, exact[0].params, exact[0].values)
-    return Trace(net, its, final, result)
+    return Trace(net, its, final, result, stop)
+
+
+def _evaluated(net: Network, params: Mapping, index: int, total: int) -> evaluate.Values:
+    """One iteration's values; a step that is not a real number is named with its iteration."""
+    try:
+        return evaluate.forward(net, params)
+    except evaluate.Undefined as err:
+        if total == 1:
+            raise
+        raise evaluate.Undefined(err.problem, f"iteration {index}, {err.where}") from None
+
+
+def _exact_tail(
+    net: Network, its: Iterations, total: int, progress: Callable[[int, int], None] | None
+) -> tuple[Iterations, Stop | None]:
+    """The iterations after those float64 could compute, on the exact path from the last
+    parameters it left (doubles, taken exactly): a saturated unit whose ln(1 − a) underflowed
+    in float64 goes on; a loss beyond a double's range even when exact stops the run there."""
+    done = len(its)
+    work = (total - done) * net.n_samples * (len(net.params) + sum(net.sizes[1:]))
+    if work > TAIL_LIMIT:
+        return its, Stop(total, "budget")
+    last = its[-1].updated
+    params = {k: sp.Rational(v) if isinstance(v, float) else v for k, v in last.items()}
+    tail: list[Iteration] = []
+    for index in range(done + 1, total + 1):
+        values = _evaluated(net, params, index, total)
+        if tail and abs(values["L"]) > DOUBLE_MAX:
+            return its.extended(tail), Stop(total, "overflow")
+        new = evaluate.step(net, params, values)
+        tail.append(Iteration(index, params, values, new))
+        params = new
+        if progress is not None:
+            progress(index, total)
+    return its.extended(tail), None
 
 
 def checkpoints(total: int) -> list[int]:
@@ -136,6 +191,10 @@ def checkpoints(total: int) -> list[int]:
 #: Samples × (parameters + units) beyond which no iteration is computed exactly: the exact
 #: path and its check cost about 0.1 ms per unit (a few seconds at the bound), and memory.
 EXACT_LIMIT = 100_000
+#: Work (iterations × samples × (parameters + units)) the exact path takes on after float64
+#: overflowed (about 0.1 ms a unit: a few seconds at the bound).
+TAIL_LIMIT = 50_000
+DOUBLE_MAX = sp.Float("1.7976931348623157e308")
 #: The self-check's result when the first iteration took the fast path.
 TOO_LARGE = f"skipped (more than {EXACT_LIMIT} sample × (parameter + unit) values: computed in float64)"
 
@@ -184,13 +243,30 @@ class Iterations(Sequence[Iteration]):
     the iterations whose parameters were kept."""
 
     def __init__(
-        self, exact: list[Iteration], fast: fastpath.Fast | None = None, run: fastpath.Run | None = None
+        self,
+        exact: list[Iteration],
+        fast: fastpath.Fast | None = None,
+        run: fastpath.Run | None = None,
+        tail: list[Iteration] | None = None,
     ) -> None:
         self._exact, self._fast, self._run = exact, fast, run
+        self._tail = tail or []  # exactly computed again after the fast run (float64 overflowed)
         self._keys = {} if fast is None else {p.key: i for i, p in enumerate(fast.net.params)}
 
+    def extended(self, tail: list[Iteration]) -> Iterations:
+        """These iterations and then ``tail``."""
+        return Iterations(self._exact, self._fast, self._run, self._tail + tail)
+
+    @property
+    def tail_start(self) -> int | None:
+        """The first iteration (1-based) computed exactly again after float64 could not go on."""
+        return len(self) - len(self._tail) + 1 if self._tail else None
+
+    def _fast_count(self) -> int:
+        return 0 if self._run is None else len(self._run.losses)
+
     def __len__(self) -> int:
-        return len(self._exact) + (0 if self._run is None else len(self._run.losses))
+        return len(self._exact) + self._fast_count() + len(self._tail)
 
     @overload
     def __getitem__(self, i: int) -> Iteration: ...
@@ -207,6 +283,8 @@ class Iterations(Sequence[Iteration]):
             raise IndexError(i)
         if i < len(self._exact):
             return self._exact[i]
+        if i >= len(self._exact) + self._fast_count():
+            return self._tail[i - len(self._exact) - self._fast_count()]
         return self._make(i)  # not kept: a checkpoint's values of a large batch take megabytes
 
     def _make(self, i: int) -> Iteration:
@@ -240,4 +318,15 @@ def _fast_iterations(
         keep = frozenset(k - first for m in checkpoints(total) for k in (m, m + 1) if first <= k <= total)
     report = None if progress is None else (lambda done: progress(first - 1 + done, total))
     run = fast.train(fast.theta(params), count, keep, report)
-    return Iterations(exact, fast, run)
+    finite = run.finite_count()
+    if finite == count:
+        return Iterations(exact, fast, run)
+    if finite:  # diverged: run again up to where it overflowed, keeping that run's checkpoints
+        return _fast_iterations(fast, exact, params, len(exact) + finite)
+    if not exact:
+        raise TracerError(
+            "the first update takes the loss beyond the range of float64 (±1.8e308), and the batch "
+            "is too large to compute exactly; try a smaller learning rate or smaller inputs",
+            "iteration 1",
+        )
+    return Iterations(exact)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from tracer import evaluate, fastpath
@@ -9,7 +11,7 @@ from tracer.blocks import Printers
 from tracer.lang import Strings
 from tracer.markup import Math
 from tracer.printing import number_latex, number_pair
-from tracer.trace import Trace, checkpoints
+from tracer.trace import Iterations, Trace, checkpoints
 
 
 def final_values(trace: Trace) -> dict[str, sp.Expr | float]:
@@ -58,12 +60,11 @@ def summary(trace: Trace, t: Strings, digits: int, exact_until: int) -> dict | N
     """None for a single iteration; else the loss curve, the checkpoint rows, the sentence on
     where training ended and the note on the fast path: what every view shows of a run."""
     its = trace.iterations
-    if len(its) == 1:
+    if not trace.trained:
         return None
-    fast = sum(1 for it in its if not it.exact)
     return {
         "count": len(its),
-        "curve": [float(it.loss) for it in its] + [float(trace.final_loss)],
+        "curve": _curve([*(it.loss for it in its), trace.final_loss]),
         "rows": [{"index": k, "loss": number_pair(its[k - 1].loss, digits)} for k in checkpoints(len(its))],
         "final": t(
             "training_final",
@@ -71,5 +72,46 @@ def summary(trace: Trace, t: Strings, digits: int, exact_until: int) -> dict | N
             loss=Math(f"L \\approx {number_latex(trace.final_loss, digits)}"),
             first=Math(f"L \\approx {number_latex(its[0].loss, digits)}"),
         ),
-        "fast_note": t("training_fast", exact=exact_until, count=fast) if fast else None,
+        "fast_note": _fast_note(trace, t, exact_until),
+        "stopped_note": None if trace.stop is None else stopped(trace, t, digits),
     }
+
+
+def _fast_note(trace: Trace, t: Strings, exact_until: int) -> str | None:
+    """Which iterations took float64, and which were computed exactly again after it could not
+    go on (None when every iteration was computed as asked)."""
+    its = trace.iterations
+    fast = sum(1 for it in its if not it.exact)
+    notes = [t("training_fast", exact=exact_until, count=fast)] if fast else []
+    first = its.tail_start if isinstance(its, Iterations) else None
+    if first is not None:
+        key = "training_tail_one" if first == len(its) else "training_tail"
+        notes.append(t(key, last=first - 1, first=first, count=len(its)))
+    return " ".join(notes) or None
+
+
+def _curve(losses: list) -> list[float]:
+    """The losses as doubles for the picture, up to the first beyond the range of float64 (an
+    exactly computed diverging run can reach 10^1000; the table shows every one)."""
+    out = []
+    for loss in losses:
+        value = float(loss)
+        if not math.isfinite(value):
+            break
+        out.append(value)
+    return out
+
+
+def stopped(trace: Trace, t: Strings, digits: int) -> str:
+    """The sentence on a run that ended early: where it stopped, and why."""
+    assert trace.stop is not None
+    done = len(trace.iterations)
+    loss = Math(f"L \\approx {number_latex(trace.final_loss, digits)}")
+    return t(
+        f"training_stopped.{trace.stop.reason}",
+        done=done,
+        next=done + 1,
+        requested=trace.stop.requested,
+        loss=loss,
+        left=trace.stop.requested - done,
+    )
