@@ -11,8 +11,10 @@ import contextlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -407,3 +409,57 @@ def test_mistyped_example_name_lists_the_examples() -> None:
     line = one_line(err)
     assert "sigmoid-222-bais: no such file or built-in example" in line
     assert "sigmoid-222-bias" in line and "relu-mean" in line
+
+
+# -- interruptions: an existing report is never left half-written -----------------------------
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_leaves_the_existing_report_and_no_temporary_file(
+    sig: signal.Signals, code: int, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.md"
+    out.write_bytes(b"previous report\n")
+    env = {k: v for k, v in os.environ.items() if k != "TRACER_DEBUG"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    # a run of several seconds: the signal comes while it trains
+    cmd = [sys.executable, "-m", "tracer", "report", "relu-deep", "--view", "matrix", "--iterations", "20000"]
+    proc = subprocess.Popen([*cmd, "-o", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2.0)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stdout, stderr) == (code, b"", b"tracer: interrupted\n")
+    assert out.read_bytes() == b"previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_an_interruption_while_writing_removes_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracer.cli import common
+
+    out = tmp_path / "report.md"
+    out.write_bytes(b"previous report\n")
+    real_fdopen = os.fdopen
+
+    class Interrupting:  # a file that takes half the text, then Ctrl-C
+        def __init__(self, handle: io.TextIOWrapper) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> Interrupting:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, text: str) -> None:
+            self.handle.write(text[: len(text) // 2])
+            self.handle.flush()
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(common.os, "fdopen", lambda *a, **k: Interrupting(real_fdopen(*a, **k)))
+    with pytest.raises(KeyboardInterrupt):
+        common.emit("a whole new report\n" * 1000, out)
+    assert out.read_bytes() == b"previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
