@@ -294,3 +294,27 @@ def test_a_value_that_rounds_to_one_is_written_as_one_minus_its_distance() -> No
     text = render(trace(load(one_unit("sigmoid", 1000, 0, "bce"))), "md")
     # ln(1 − a) with a = 1 − e^{−1000}: the reader sees why the loss is 1000, not ln 0
     assert r"\log{\left(1 - \left(1 - 5.0759589 \times 10^{-435}\right) \right)}" in text
+
+
+# --- Targets a unit can never produce ---
+
+
+@pytest.mark.parametrize(
+    ("activation", "target", "ends"),
+    [("sigmoid", "3/2", "[0, 1]"), ("tanh", -2, "[-1, 1]"), ("relu", -1, r"[0, \infty)")],
+)
+def test_a_target_outside_the_output_range_is_pointed_out(activation: str, target: object, ends: str) -> None:
+    t = trace(load(one_unit(activation, 1, target, "half_sse")))
+    text = render(t, "md")
+    shown = "1.5" if target == "3/2" else str(target)
+    assert (
+        f"> The target $y_{{1}} = {shown}$ lies outside what a {activation} output can reach, ${ends}$: "
+        "the loss cannot fall to 0"
+    ) in text
+    assert "lies outside" in render(t, "tex") and "lies outside" in render(t, "html")
+    assert "超出了" in render(t, "md", lang="zh")
+
+
+def test_targets_on_the_edge_of_the_range_are_not_pointed_out() -> None:
+    for name in examples.names():  # XOR's 0 and 1 for a sigmoid, one-hot targets for softmax
+        assert "lies outside" not in render(trace(examples.load(name), check=False), "md", view="matrix")

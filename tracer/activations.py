@@ -128,6 +128,18 @@ def get(name: str, where: str = "activation") -> Activation:
     return lookup(ACTIVATIONS, name, "activation", where)
 
 
+#: Ends of what a unit's output can reach (None: unbounded), for those not bounded on both sides.
+_HALF_BOUNDED = {"relu": (0, None), "softplus": (0, None)}
+
+
+def reach(act: Activation) -> tuple[object, object]:
+    """(lowest, highest) value the output of ``act`` can take or approach; None where unbounded
+    or unknown (a custom formula)."""
+    if act.output_range is not None:
+        return act.output_range
+    return _HALF_BOUNDED.get(act.name, (None, None))
+
+
 def branch(expr: sp.Expr, z: sp.Expr) -> sp.Expr:
     """The piece of a piecewise ``expr`` (in Z) that applies at the number ``z``; else ``expr``."""
     if not isinstance(expr, sp.Piecewise):

@@ -10,7 +10,7 @@ import re
 
 import sympy as sp
 
-from tracer import __version__, reading
+from tracer import __version__, activations, reading
 from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
 from tracer.derive import Step
 from tracer.errors import TracerError
@@ -235,9 +235,30 @@ def _network(trace: Trace, m: Printers, t: Strings) -> dict:
             *_init_fact(trace, t),
         ],
         "notation_line": _notation_line(net, names, t),
+        "notes": _unreachable(trace, m, t),
         "layers": layers,
         "head": [t("network.sample"), t("network.inputs_head"), t("network.targets_head")],
     }
+
+
+def _unreachable(trace: Trace, m: Printers, t: Strings) -> list[str]:
+    """A note for each target the output layer can never produce (a sigmoid's 1.5, a ReLU's
+    −1): the loss cannot fall to 0 there, whatever the training."""
+    net = trace.network
+    act = net.activation(net.depth)
+    low, high = activations.reach(act)
+    infinity = r"\infty"
+    lo = "(-" + infinity if low is None else f"[{low}"
+    hi = infinity + ")" if high is None else f"{high}]"
+    ends = Math(f"{lo}, {hi}")
+    notes = []
+    for n, sample in enumerate(trace.spec.samples, 1):
+        for k, y in enumerate(sample.targets, 1):
+            if (low is not None and y < low) or (high is not None and y > high):
+                target = Math(f"{m.name(net.y(k, n))} = {number_latex(y, m.digits)}")
+                key = "network.unreachable_batch" if net.batch else "network.unreachable"
+                notes.append(t(key, target=target, sample=n, activation=act.name, ends=ends))
+    return notes
 
 
 def _init_fact(trace: Trace, t: Strings) -> list[tuple[str, str]]:
