@@ -287,10 +287,12 @@ def test_a_value_that_rounds_to_one_is_written_as_one_minus_its_distance() -> No
     from tracer.printing import number_latex, number_text
 
     near = 1 - sp.Float("2.0611536e-9", 60)  # σ(20): 1.0000000 at 8 digits
-    assert number_text(near) == "1 - 2.0611536e-09"
-    assert number_latex(-near, bracket=True) == r"\left(-1 + 2.0611536 \times 10^{-9}\right)"
-    assert number_text(sp.Float("0.99999999", 60)) == "0.99999999"  # rounds to itself: as before
-    assert number_text(sp.Integer(1)) == "1" and number_text(sp.Float(1, 60)) == "1.0000000"
+    assert number_text(near, near_one=True) == "1 - 2.0611536e-09"
+    assert number_latex(-near, bracket=True, near_one=True) == r"\left(-1 + 2.0611536 \times 10^{-9}\right)"
+    assert number_text(near) == "1.0000000"  # tables and pictures keep the rounded number
+    assert number_text(sp.Float("0.99999999", 60), near_one=True) == "0.99999999"  # rounds to itself
+    assert number_text(sp.Integer(1), near_one=True) == "1"
+    assert number_text(sp.Float(1, 60), near_one=True) == "1.0000000"
     text = render(trace(load(one_unit("sigmoid", 1000, 0, "bce"))), "md")
     # ln(1 − a) with a = 1 − e^{−1000}: the reader sees why the loss is 1000, not ln 0
     assert r"\log{\left(1 - \left(1 - 5.0759589 \times 10^{-435}\right) \right)}" in text

@@ -102,7 +102,7 @@ class TracerPrinter(LatexPrinter):
     def _number(self, value: object, bracket: bool = False) -> str:
         if not rounded(value, self.digits)[1]:
             self.rounded = True
-        return number_latex(value, self.digits, bracket=bracket)
+        return number_latex(value, self.digits, bracket=bracket, near_one=True)
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         # A product of symbols (w·a in every net input) prints as its factors joined by the
@@ -265,9 +265,10 @@ def _near_one(value: object, digits: int) -> tuple[str, sp.Expr] | None:
     return ("1" if v > 0 else "-1"), gap
 
 
-def number_text(value: object, digits: int = DEFAULT_DIGITS) -> str:
-    """Plain text: ``0.62363363``, ``-1.25e-07``, ``1 - 5.0759589e-435``."""
-    near = _near_one(value, digits)
+def number_text(value: object, digits: int = DEFAULT_DIGITS, near_one: bool = False) -> str:
+    """Plain text: ``0.62363363``, ``-1.25e-07``; with ``near_one``, ``1 - 5.0759589e-435``
+    for a value that rounds to ±1 without being ±1."""
+    near = _near_one(value, digits) if near_one else None
     if near is not None:
         one, gap = near
         sign = "-" if (gap > 0) == (one == "1") else "+"
@@ -276,10 +277,13 @@ def number_text(value: object, digits: int = DEFAULT_DIGITS) -> str:
     return mantissa if exponent is None else f"{mantissa}e{exponent:+03d}"
 
 
-def number_latex(value: object, digits: int = DEFAULT_DIGITS, bracket: bool = False) -> str:
-    """LaTeX: ``0.62363363``, ``1.25 \\times 10^{-7}``, ``1 - 5.08 \\times 10^{-435}``;
-    ``bracket`` wraps negatives and anything with an operator."""
-    near = _near_one(value, digits)
+def number_latex(
+    value: object, digits: int = DEFAULT_DIGITS, bracket: bool = False, near_one: bool = False
+) -> str:
+    """LaTeX: ``0.62363363``, ``1.25 \\times 10^{-7}``; ``bracket`` wraps negatives (and a sum);
+    ``near_one`` writes a value that rounds to ±1 without being ±1 as ``1 - 5.08 \\times 10^{-435}``
+    (the derivation's steps; tables and pictures keep the rounded number)."""
+    near = _near_one(value, digits) if near_one else None
     if near is not None:
         one, gap = near
         sign = "-" if (gap > 0) == (one == "1") else "+"
