@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tracer import markup, plots
-from tracer.mathml import to_mathml
 
 if TYPE_CHECKING:
     from tracer.diagram import Picture
@@ -212,9 +211,13 @@ class Html(Format):
         return f"<pre><code>{self.esc(text.rstrip())}</code></pre>"
 
     def inline(self, latex: str) -> str:
+        from tracer.mathml import to_mathml  # latex2mathml only for HTML (70 ms to import)
+
         return to_mathml(latex, display=False)
 
     def display(self, latex: str) -> str:
+        from tracer.mathml import to_mathml
+
         return f'<div class="math">{to_mathml(latex, display=True)}</div>'
 
     def heading(self, level: int, text: str, number: str | int | None = None) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from tracer import context, diagram, embedformats, formats, lang, limits, matrix, sections
+from tracer import context, diagram, embedformats, formats, lang, limits, sections
 from tracer.errors import TracerError
 from tracer.gcpause import paused
 from tracer.jsontrace import to_json
@@ -148,6 +148,8 @@ def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: form
             raise TracerError(
                 "parts of a report (--only) are for the neuron view; this is the matrix view", "only"
             )
+        from tracer import matrix  # with the fast path and NumPy: not for a neuron report
+
         ctx = matrix.build(trace, names, strings, opts.digits, opts.detail)
         ctx["shows"] = lambda part: True
     else:
