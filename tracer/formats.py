@@ -82,7 +82,7 @@ class Format:
 
     def table(self, head: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> str:
         """``align``: one letter per column, l or r."""
-        cells = [[re.sub(r"(?<!\\)\|", r"\\|", c).replace("\n", " ") for c in row] for row in [head, *rows]]
+        cells = [[_cell(c) for c in row] for row in [head, *rows]]
         rule = "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"
         lines = ["| " + " | ".join(cells[0]) + " |", rule]
         lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
@@ -264,3 +264,13 @@ def _latin1(c: str) -> bool:
 
 def get(name: str) -> Format:
     return {"md": Format, "tex": Tex, "html": Html}[name]()
+
+
+_BAR = re.compile(r"(?<!\\)\|")
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a bar escaped, a newline as a space (most cells have neither)."""
+    if "|" in text:
+        text = _BAR.sub(r"\\|", text)
+    return text.replace("\n", " ") if "\n" in text else text
