@@ -8,7 +8,6 @@ blocks and the context.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import jinja2
 from tracer import context, diagram, embedformats, formats, lang, limits, sections
 from tracer.errors import TracerError
 from tracer.gcpause import paused
-from tracer.jsontrace import to_json
+from tracer.jsontrace import dumps, to_json
 from tracer.markup import Markup, Math
 from tracer.notation import NOTATIONS, Notation
 from tracer.printing import DEFAULT_DIGITS
@@ -43,6 +42,7 @@ class Options:
     template_dir: str | Path | None = None
     only: tuple[str, ...] = ()  # parts of the report shown (tracer.sections); () is all of it
     view: str | None = None  # neuron | matrix; None: by size (tracer.limits.view_for)
+    sample_values: str = "auto"  # JSON: iterations with every sample's values (tracer.jsontrace)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "only", sections.split(self.only))
@@ -51,6 +51,7 @@ class Options:
             ("notation", self.notation, (*NOTATIONS, None)),
             ("lang", self.lang, lang.LANGUAGES),
             ("view", self.view, (*limits.VIEWS, None)),
+            ("sample_values", self.sample_values, limits.SAMPLE_VALUES),
         )
         for name, value, allowed in checks:
             if value not in allowed:
@@ -125,7 +126,7 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     if opts.fmt == "json":
         if opts.only:
             raise TracerError("the JSON trace is always whole; --only is for md, tex and html", "only")
-        return json.dumps(to_json(trace), indent=2, ensure_ascii=False) + "\n"
+        return dumps(to_json(trace, opts.detail, opts.sample_values))
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
