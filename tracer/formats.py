@@ -92,6 +92,20 @@ class Format:
         """A number in running text or a table cell."""
         return text
 
+    def summary_rows(self, summary: Sequence[dict], frozen: str) -> list[list[str]]:
+        """The summary table's cells: each parameter, its value before, its gradient (``frozen``
+        for a frozen one) and its value after (one call for 8577 rows, not four calls a row)."""
+        number = self.number
+        return [
+            [
+                self.inline(row["name"]),
+                number(row["before"]["text"], row["before"]["latex"]),
+                number(row["gradient"]["text"], row["gradient"]["latex"]) if row["gradient"] else frozen,
+                number(row["after"]["text"], row["after"]["latex"]),
+            ]
+            for row in summary
+        ]
+
     def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
         """A picture of the loss against the iteration (Markdown: an SVG image as a data URI)."""
         return f"![{y_label}]({plots.data_uri(plots.loss_curve_svg(history, x_label, y_label))})"
