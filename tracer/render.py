@@ -8,6 +8,7 @@ blocks and the context.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -131,9 +132,9 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
     ctx = report_context(trace, opts, strings, fmt)
-    text = env.get_template(f"default/report.{fmt.name}.jinja2").render(ctx)
-    del ctx  # its strings are in the text now: a large report would hold them twice
-    return _tidy(text)
+    lines = _lines(env.get_template(f"default/report.{fmt.name}.jinja2").generate(ctx))
+    del ctx  # its strings are in the lines now: a large report would hold them twice
+    return _tidy_lines(lines)
 
 
 def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: formats.Format) -> dict:
@@ -181,10 +182,33 @@ def _shown(fmt: formats.Format, item: dict) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _lines(chunks: Iterable[str]) -> list[str]:
+    """``"".join(chunks).split("\n")`` without the joined text: one arrow in a 55 MB report makes
+    its text take 2 bytes a character, and the lines of the template's chunks are ASCII."""
+    lines: list[str] = []
+    current: list[str] = []  # the pieces of the line not yet ended
+    for chunk in chunks:
+        if "\n" not in chunk:
+            current.append(chunk)
+            continue
+        first, *middle, last = chunk.split("\n")
+        current.append(first)
+        lines.append("".join(current))
+        lines += middle
+        current = [last]
+    lines.append("".join(current))
+    return lines
+
+
 def _tidy(text: str) -> str:
     """At most one blank line in a row, one newline at the end (one copy of the text made)."""
+    return _tidy_lines(text.split("\n"))
+
+
+def _tidy_lines(lines: list[str]) -> str:
+    """:func:`_tidy` of the text of these lines."""
     out: list[str] = []
-    for line in text.split("\n"):
+    for line in lines:
         line = line.rstrip()
         if line or (out and out[-1]):  # a blank line only after a line with text
             out.append(line)
