@@ -69,9 +69,12 @@ def entry() -> NoReturn:
     Python's own shutdown collects and frees every object still alive (the caches of SymPy and
     of the layout, the modules): about 0.5 s after a large report. The output is flushed and the
     exit handlers run first, as at a normal exit; :func:`main` itself returns as usual, for
-    callers in the same process.
+    callers in the same process. Under a profiler or a tracer (cProfile, coverage), which write
+    their results after the program returns, the exit is the usual one.
     """
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     atexit._run_exitfuncs()  # what a normal exit runs (coverage, logging), in the same order
     for stream in (sys.stdout, sys.stderr):
         try:
