@@ -133,6 +133,23 @@ def test_version_via_the_real_entry_point() -> None:
     assert proc.stdout.decode() == f"tracer {__version__}\n"
 
 
+def test_the_program_flushes_its_output_and_runs_exit_handlers_before_its_quick_exit(tmp_path: Path) -> None:
+    """tracer.cli.entry leaves freeing objects to the operating system, not the rest of an exit."""
+    code = (
+        "import atexit, runpy, sys; "
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+        "sys.argv = ['tracer', 'examples']; runpy.run_module('tracer', run_name='__main__')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
+    assert (proc.returncode, proc.stderr.decode()) == (0, "exit handler ran\n")
+    assert proc.stdout.decode() == ok("examples")
+    # a profiler writes its results after the program returns: then the exit is the usual one
+    stats = tmp_path / "profile"
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "tracer", "examples"]
+    assert subprocess.run(profiled, capture_output=True, cwd=ROOT, timeout=120).returncode == 0
+    assert stats.stat().st_size > 0
+
+
 # -- examples -------------------------------------------------------------------------------
 
 

@@ -1,7 +1,5 @@
 """``python -m tracer`` runs the command line."""
 
-import sys
+from tracer.cli import entry
 
-from tracer.cli import main
-
-sys.exit(main())
+entry()

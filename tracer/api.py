@@ -46,6 +46,7 @@ OPTION_NAMES = (
     "template_dir",
     "only",
     "view",
+    "sample_values",
 )
 
 
@@ -89,7 +90,8 @@ def trace(
     (computed exactly; default 1); ``check=False`` skips the self-checks of the gradients;
     ``progress(done, total)`` is called after each iteration. Keyword ``options`` are the
     default render options of the result (``notation``, ``lang``, ``digits``, ``exact``,
-    ``carry_rounded``, ``fragment``, ``template_dir``, ``only``), which each render call may change.
+    ``carry_rounded``, ``fragment``, ``template_dir``, ``only``, ``view``, ``sample_values``), which
+    each render call may change.
     """
     from tracer.errors import TracerError
     from tracer.render import Options
@@ -164,15 +166,20 @@ class Traced:
         """A self-contained HTML page with MathML (``fragment=True``: a ``<div>``)."""
         return self.render("html", **options)
 
-    def to_json(self) -> str:
-        """The JSON trace (CONTRACT.md §3) as text."""
-        return self.render("json")
+    def to_json(self, **options: Any) -> str:
+        """The JSON trace (CONTRACT.md §3) as text; ``sample_values="all"`` keeps every
+        sample's values at every checkpoint (see :data:`tracer.limits.SAMPLE_VALUES`)."""
+        return self.render("json", **options)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, **options: Any) -> dict[str, Any]:
         """The JSON trace as Python data: numbers are floats (nearest doubles)."""
+        from dataclasses import replace
+
         from tracer.jsontrace import to_json
 
-        return to_json(self.trace)
+        _check_names(options)
+        opts = replace(self.options, **options)
+        return to_json(self.trace, opts.detail, opts.sample_values)
 
     def save(self, path: str | os.PathLike[str], fmt: str | None = None, **options: Any) -> Path:
         """Write the report to ``path`` atomically; the format defaults to the suffix's

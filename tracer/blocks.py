@@ -10,7 +10,7 @@ import re
 import sympy as sp
 
 from tracer.derive import Step
-from tracer.layout import VALUE, Block, Fill, Line, aligned, width
+from tracer.layout import VALUE, Block, Fill, Line, aligned, fits_a_slot, width
 from tracer.markup import Math
 from tracer.notation import Notation
 from tracer.precision import Carried
@@ -49,10 +49,6 @@ def _skeleton(lines: list[Line], numbers: Line | None, value: Line | None, lhs_w
     text = aligned(Block(_stand_in("L"), kept, lhs_width=lhs_width))
     inner = text[len("\\begin{aligned}\n") : -len("\n\\end{aligned}")]
     return _STAND_IN.split(inner)
-
-
-def _fits(latex: str) -> bool:
-    return Fill({VALUE: latex}).ok
 
 
 class Printers:
@@ -127,7 +123,7 @@ class Printers:
         # The lines _finish would keep, then the rows of this shape of step, written once with
         # stand-ins and filled in for each step of that shape.
         rel, shown = self.value(self.values[step.key], step.key)
-        if not _fits(shown):
+        if not fits_a_slot(shown):  # as Fill({VALUE: shown}).ok, without measuring it
             return self._finish(step, lines, numbers_line)
         value = Line(rel, shown)
         with_numbers = not isinstance(step.template[-1], sp.Symbol) and not (

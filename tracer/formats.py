@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tracer import markup, plots
-from tracer.mathml import to_mathml
 
 if TYPE_CHECKING:
     from tracer.diagram import Picture
@@ -83,7 +82,7 @@ class Format:
 
     def table(self, head: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> str:
         """``align``: one letter per column, l or r."""
-        cells = [[re.sub(r"(?<!\\)\|", r"\\|", c).replace("\n", " ") for c in row] for row in [head, *rows]]
+        cells = [[_cell(c) for c in row] for row in [head, *rows]]
         rule = "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"
         lines = ["| " + " | ".join(cells[0]) + " |", rule]
         lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
@@ -92,6 +91,20 @@ class Format:
     def number(self, text: str, latex: str) -> str:
         """A number in running text or a table cell."""
         return text
+
+    def summary_rows(self, summary: Sequence[dict], frozen: str) -> list[list[str]]:
+        """The summary table's cells: each parameter, its value before, its gradient (``frozen``
+        for a frozen one) and its value after (one call for 8577 rows, not four calls a row)."""
+        number = self.number
+        return [
+            [
+                self.inline(row["name"]),
+                number(row["before"]["text"], row["before"]["latex"]),
+                number(row["gradient"]["text"], row["gradient"]["latex"]) if row["gradient"] else frozen,
+                number(row["after"]["text"], row["after"]["latex"]),
+            ]
+            for row in summary
+        ]
 
     def loss_curve(self, history: Sequence[float], x_label: str, y_label: str) -> str:
         """A picture of the loss against the iteration (Markdown: an SVG image as a data URI)."""
@@ -212,9 +225,13 @@ class Html(Format):
         return f"<pre><code>{self.esc(text.rstrip())}</code></pre>"
 
     def inline(self, latex: str) -> str:
+        from tracer.mathml import to_mathml  # latex2mathml only for HTML (70 ms to import)
+
         return to_mathml(latex, display=False)
 
     def display(self, latex: str) -> str:
+        from tracer.mathml import to_mathml
+
         return f'<div class="math">{to_mathml(latex, display=True)}</div>'
 
     def heading(self, level: int, text: str, number: str | int | None = None) -> str:
@@ -261,3 +278,13 @@ def _latin1(c: str) -> bool:
 
 def get(name: str) -> Format:
     return {"md": Format, "tex": Tex, "html": Html}[name]()
+
+
+_BAR = re.compile(r"(?<!\\)\|")
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a bar escaped, a newline as a space (most cells have neither)."""
+    if "|" in text:
+        text = _BAR.sub(r"\\|", text)
+    return text.replace("\n", " ") if "\n" in text else text

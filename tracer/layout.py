@@ -36,14 +36,14 @@ _MEMO_LENGTH = 400  # longer strings (a 64-term sum) rarely come back; their tem
 
 class Fill(dict[str, str]):
     """Slot marker → the LaTeX that replaces it; ``ok`` when every one can stand in its slot
-    without changing how the text around it splits or measures (see :func:`_fits_a_slot`)."""
+    without changing how the text around it splits or measures (see :func:`fits_a_slot`)."""
 
     def __init__(self, pairs: dict[str, str] | None = None, like: Fill | None = None) -> None:
         super().__init__(pairs or {})
         if like is not None:  # stand-ins laid out as ``like`` is (see Printers._templated)
             self.ok, self.widths = like.ok, like.widths
         else:
-            self.ok = all(_fits_a_slot(v) for v in self.values())
+            self.ok = all(fits_a_slot(v) for v in self.values())
             self.widths = {mark: width(latex) for mark, latex in self.items()} if self.ok else {}
         self.key = tuple(self.widths.items())  # what the layout of a slotted text depends on
         self.longer = {mark: len(latex) - len(mark) for mark, latex in self.items()}  # than the marker
@@ -203,7 +203,7 @@ def _length(text: str, fill: Fill) -> int:
     return length
 
 
-def _fits_a_slot(latex: str) -> bool:
+def fits_a_slot(latex: str) -> bool:
     """Whether ``latex`` can stand in a slot without changing how the text around it splits or
     measures: balanced, no sign between spaces, no space or sign at either end."""
     found = _fills.get(latex)

@@ -109,6 +109,12 @@ LAYER_COST = 15_000
 
 #: The two ways a report explains a network: unit by unit, or layer by layer in matrices.
 VIEWS = ("neuron", "matrix")
+#: Which listed iterations of the JSON trace hold every sample's z, a and δ (tracer.jsontrace):
+#: all; those computed exactly or chosen for detail; auto: all up to JSON_SAMPLE_VALUES numbers.
+SAMPLE_VALUES = ("auto", "all", "detail")
+#: About 4 MB of JSON. The ReLU article's run (1000 samples, 193 units, 11 checkpoints after
+#: the first) would add 6.4 million numbers, 250 MB, and take a minute.
+JSON_SAMPLE_VALUES = 100_000
 
 
 class LimitError(TracerError):

@@ -8,15 +8,16 @@ blocks and the context.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
-from tracer import context, diagram, embedformats, formats, lang, limits, matrix, sections
+from tracer import context, diagram, embedformats, formats, lang, limits, sections
 from tracer.errors import TracerError
-from tracer.jsontrace import to_json
+from tracer.gcpause import paused
+from tracer.jsontrace import dumps, to_json
 from tracer.markup import Markup, Math
 from tracer.notation import NOTATIONS, Notation
 from tracer.printing import DEFAULT_DIGITS
@@ -42,6 +43,7 @@ class Options:
     template_dir: str | Path | None = None
     only: tuple[str, ...] = ()  # parts of the report shown (tracer.sections); () is all of it
     view: str | None = None  # neuron | matrix; None: by size (tracer.limits.view_for)
+    sample_values: str = "auto"  # JSON: iterations with every sample's values (tracer.jsontrace)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "only", sections.split(self.only))
@@ -50,6 +52,7 @@ class Options:
             ("notation", self.notation, (*NOTATIONS, None)),
             ("lang", self.lang, lang.LANGUAGES),
             ("view", self.view, (*limits.VIEWS, None)),
+            ("sample_values", self.sample_values, limits.SAMPLE_VALUES),
         )
         for name, value, allowed in checks:
             if value not in allowed:
@@ -112,6 +115,7 @@ def view_of(trace: Trace, view: str | None = None) -> str:
     return view or limits.view_for(len(net.params) * net.n_samples)
 
 
+@paused  # the template pass too: collections there walked the whole context (0.2 s at [2,64,64,64,1])
 def render(trace: Trace, options: Options | str | None = None, **changes: object) -> str:
     """The report of ``trace`` as text.
 
@@ -123,14 +127,14 @@ def render(trace: Trace, options: Options | str | None = None, **changes: object
     if opts.fmt == "json":
         if opts.only:
             raise TracerError("the JSON trace is always whole; --only is for md, tex and html", "only")
-        return json.dumps(to_json(trace), indent=2, ensure_ascii=False) + "\n"
+        return dumps(to_json(trace, opts.detail, opts.sample_values))
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
     ctx = report_context(trace, opts, strings, fmt)
-    text = env.get_template(f"default/report.{fmt.name}.jinja2").render(ctx)
-    del ctx  # its strings are in the text now: a large report would hold them twice
-    return _tidy(text)
+    lines = _lines(env.get_template(f"default/report.{fmt.name}.jinja2").generate(ctx))
+    del ctx  # its strings are in the lines now: a large report would hold them twice
+    return _tidy_lines(lines)
 
 
 def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: formats.Format) -> dict:
@@ -146,6 +150,8 @@ def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: form
             raise TracerError(
                 "parts of a report (--only) are for the neuron view; this is the matrix view", "only"
             )
+        from tracer import matrix  # with the fast path and NumPy: not for a neuron report
+
         ctx = matrix.build(trace, names, strings, opts.digits, opts.detail)
         ctx["shows"] = lambda part: True
     else:
@@ -176,10 +182,33 @@ def _shown(fmt: formats.Format, item: dict) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _lines(chunks: Iterable[str]) -> list[str]:
+    """``"".join(chunks).split("\n")`` without the joined text: one arrow in a 55 MB report makes
+    its text take 2 bytes a character, and the lines of the template's chunks are ASCII."""
+    lines: list[str] = []
+    current: list[str] = []  # the pieces of the line not yet ended
+    for chunk in chunks:
+        if "\n" not in chunk:
+            current.append(chunk)
+            continue
+        first, *middle, last = chunk.split("\n")
+        current.append(first)
+        lines.append("".join(current))
+        lines += middle
+        current = [last]
+    lines.append("".join(current))
+    return lines
+
+
 def _tidy(text: str) -> str:
     """At most one blank line in a row, one newline at the end (one copy of the text made)."""
+    return _tidy_lines(text.split("\n"))
+
+
+def _tidy_lines(lines: list[str]) -> str:
+    """:func:`_tidy` of the text of these lines."""
     out: list[str] = []
-    for line in text.split("\n"):
+    for line in lines:
         line = line.rstrip()
         if line or (out and out[-1]):  # a blank line only after a line with text
             out.append(line)

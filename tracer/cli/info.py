@@ -20,9 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     schema = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the spec file",
-        description="Print the JSON Schema (draft 2020-12) of the spec file.",
+        help="print the JSON Schema of the spec file (--trace: of the JSON trace)",
+        description="Print the JSON Schema (draft 2020-12) of the spec file, or with --trace of the "
+        "JSON trace that tracer report -f json writes.",
     )
+    schema.add_argument("--trace", action="store_true", help="the schema of the JSON trace instead")
     schema.set_defaults(run=_schema)
 
 
@@ -40,6 +42,11 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    if args.trace:
+        from tracer.traceschema import trace_schema
+
+        emit(json.dumps(trace_schema(), indent=2, ensure_ascii=False) + "\n", None)
+        return EXIT_OK
     from tracer.schema import schema
 
     emit(json.dumps(schema(), indent=2) + "\n", None)

@@ -12,7 +12,7 @@ from tracer.cli.common import EXIT_OK, add_spec, check_output, detail, digits, e
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
 from tracer.lang import LANGUAGES
-from tracer.limits import VIEWS, LimitError
+from tracer.limits import JSON_SAMPLE_VALUES, SAMPLE_VALUES, VIEWS, LimitError
 from tracer.notation import NOTATIONS
 
 if TYPE_CHECKING:
@@ -105,6 +105,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "that one parameter); for embedding in a page",
     )
     report.add_argument(
+        "--sample-values",
+        choices=SAMPLE_VALUES,
+        default="auto",
+        help="JSON trace: which listed iterations hold every sample's z, a and delta: all, or "
+        "detail (those computed exactly or chosen with --detail; the other checkpoints keep the "
+        "loss, gradients and updated parameters); auto (default): all while that adds at most "
+        f"{JSON_SAMPLE_VALUES:,} numbers, else detail",
+    )
+    report.add_argument(
         "--no-check", action="store_true", help="skip the symbolic and numeric self-check of the gradients"
     )
     report.add_argument(
@@ -139,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         "template_dir": args.templates,
         "only": args.only,
         "view": view,
+        "sample_values": args.sample_values,
     }
     traced = api.trace(
         spec,
