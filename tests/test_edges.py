@@ -8,6 +8,7 @@ import math
 import re
 from pathlib import Path
 
+import jsonschema
 import mpmath
 import pytest
 import sympy as sp
@@ -266,6 +267,10 @@ def test_a_diverging_run_in_json_and_exact_numbers_beyond_a_double() -> None:
     assert "Infinity" not in text and "NaN" not in text
     md = render(exact, "md")
     assert "| 8 | 1.7816769e+10894 |" in md
+    from tracer.traceschema import trace_schema
+
+    for run in (exact, trace(load(diverging()), check=False)):
+        jsonschema.validate(json.loads(render(run, "json")), trace_schema())
 
 
 @requires_latex
