@@ -45,6 +45,7 @@ from pathlib import Path
 
 import autograd.numpy as anp
 import numpy as np
+import pytest
 import yaml
 from autograd import grad as autograd_grad
 from autograd.extend import defvjp, primitive
@@ -189,7 +190,8 @@ def formulas(draw: st.DrawFn) -> str:
             inner = f"{ct}*z + {shift_text}"
         square = draw(st.integers(0, 3)) == 0
         coef_text, coef = draw(st.sampled_from(COEFFICIENTS))
-        term = f"{coef_text}*{text.format(inner)}" + ("^2" if square else "")
+        shape = text.format(inner)
+        term = f"{coef_text}*({shape})^2" if square else f"{coef_text}*{shape}"  # ^ binds tighter than /
 
         def one(z, fn=fn, scale=scale, shift=shift, coef=coef, square=square):
             value = fn(scale * z + shift)
@@ -711,10 +713,11 @@ def findings(kind: str, spec: bytes, suffix: str, stderr: list[str]):
         event(f"finding: {kind}")
 
 
-def judge(spec: bytes, suffix: str, parsed: object, kind: str) -> str:
+def judge(spec: bytes, suffix: str, parsed: object, kind: str, fmt: str | None = None) -> str:
     """Run ``tracer report`` on a spec that may be invalid; returns the outcome for statistics.
 
-    ``parsed``: the spec as the oracle's YAML/JSON reader sees it (compared when accepted).
+    ``parsed``: the spec as the oracle's YAML/JSON reader sees it (compared when accepted);
+    ``fmt``: a format to render as well when the spec is accepted.
     """
     note(spec.decode("utf-8", "backslashreplace"))
     outcome = ["failed"]  # stays so only when TRACER_FUZZ_FINDINGS kept a failure
@@ -726,6 +729,10 @@ def judge(spec: bytes, suffix: str, parsed: object, kind: str) -> str:
         note(f"exit {rc}; stderr {stderr!r}")
         with findings(kind, spec, suffix, [stderr]):
             outcome[0] = _verdict(rc, stdout, stderr, out, parsed, spec, suffix)
+            if rc == 0 and fmt is not None:  # hostile text that was accepted must render too
+                rendered = Path(tmp) / f"report.{fmt}"
+                rc, stdout, stderr = cli("report", str(path), "-o", str(rendered), "--no-check")
+                assert (rc, stdout, stderr) == (0, "", ""), f"{fmt}: {stderr}"
     return outcome[0]
 
 
@@ -773,6 +780,10 @@ def test_valid_spec_matches_the_oracle(d: dict, suffix: str, data: st.DataObject
     spec = dump(d, "json" if suffix == ".json" else "yaml", data)
     note(spec.decode("utf-8"))
     check = data.draw(st.integers(0, 7)) == 0  # the symbolic self-check takes 0.3-5 s
+    fmt = data.draw(st.sampled_from(("md", "tex", "html")))
+    options = data.draw(st.sampled_from(RENDER_OPTIONS))
+    if net.iterations >= 2 and data.draw(st.booleans()):
+        options = (*options, "--detail", f"1,{net.iterations}")
     with tempfile.TemporaryDirectory() as tmp, findings("valid", spec, suffix, []):
         path = Path(tmp) / f"spec{suffix}"
         path.write_bytes(spec)
@@ -784,10 +795,6 @@ def test_valid_spec_matches_the_oracle(d: dict, suffix: str, data: st.DataObject
         if check:
             assert "failed" not in json.dumps(trace["check"]), trace["check"]
 
-        fmt = data.draw(st.sampled_from(("md", "tex", "html")))
-        options = data.draw(st.sampled_from(RENDER_OPTIONS))
-        if net.iterations >= 2 and data.draw(st.booleans()):
-            options = (*options, "--detail", f"1,{net.iterations}")
         rendered = Path(tmp) / f"report.{fmt}"
         rc, stdout, stderr = cli("report", str(path), "-o", str(rendered), "--no-check", *options)
         assert (rc, stdout, stderr) == (0, "", ""), f"{fmt} {options}: {stderr}"
@@ -929,12 +936,13 @@ def mutate(d: dict, data: st.DataObject) -> str:
 def test_mutated_spec_is_computed_or_refused_in_one_line(
     d: dict, suffix: str, count: int, data: st.DataObject
 ) -> None:
+    fmt = data.draw(st.sampled_from((None, None, "md", "tex", "html")))
     mutations = [mutate(d, data) for _ in range(count)]
     try:
         spec = dump(d, suffix[1:], data)
     except (ValueError, TypeError, yaml.YAMLError):  # json.dumps of a non-text key mixed with text ones
         assume(False)
-    outcome = judge(spec, suffix, _reparse(spec, suffix), "mutated")
+    outcome = judge(spec, suffix, _reparse(spec, suffix), "mutated", fmt)
     event(outcome)
     for how in mutations:
         event(f"mutation {how}")
@@ -991,3 +999,47 @@ def test_damaged_file_is_computed_or_refused_in_one_line(d: dict, suffix: str, d
             spec = bytearray(b"\n".join(lines))
         event(f"damage {how}")
     event(judge(bytes(spec), suffix, _reparse(bytes(spec), suffix), "damaged"))
+
+
+# -- what the fuzzer found -------------------------------------------------------------------
+
+
+#: The formulas of these cases, for the oracle.
+FORMULAS["cosh(pi/4*z + 2)"] = lambda z: anp.cosh(math.pi / 4 * z + 2)
+FORMULAS["2*tanh(2*z + 2)^2 + z"] = lambda z: 2 * anp.tanh(2 * z + 2) ** 2 + z
+
+
+def _custom(formula: str, inputs: list, out: str = "sigmoid", units: int = 1) -> dict:
+    return {
+        "activations": {"mine": formula},
+        "inputs": inputs,
+        "targets": [0] * units,
+        "layers": [
+            {"units": 1, "activation": "mine", "weights": [["0.3"] * len(inputs)]},
+            {"units": units, "activation": out, "weights": [["0.5"]] * units},
+        ],
+        "loss": "half_sse",
+        "learning_rate": "0.1",
+    }
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        # pi was compiled as a 17-digit float: the 50-digit values were wrong past the 17th digit
+        _custom("cosh(pi/4*z + 2)", [0, 1]),
+        # at an input of 0 SymPy made 2*0.0 + 2 the exact 2: tanh(2) stayed a symbol, and the
+        # self-check (and a softmax after it) failed on it with an internal error
+        _custom("2*tanh(2*z + 2)^2 + z", [0, 0]),
+        _custom("2*tanh(2*z + 2)^2 + z", [0, 0], "softmax", 2),
+    ],
+)
+def test_custom_activation_values_are_numbers_to_fifty_digits(spec: dict, tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    rc, out, err = cli("report", str(path), "-f", "json")
+    assert (rc, err) == (0, ""), err
+    trace = json.loads(out)
+    assert trace["check"]["symbolic"] == trace["check"]["numeric"] == "passed", trace["check"]
+    net = model(spec)
+    compare(trace, net, descend(net))

@@ -240,7 +240,7 @@ def _mpf(value: sp.Expr) -> mpmath.mpf:
     value = sp.sympify(value)
     if value.is_Rational:
         return mpmath.mpf(int(value.p)) / int(value.q)
-    return mpmath.mpf(sp.Float(value, 60)._mpf_)
+    return mpmath.mpf(value.evalf(60)._mpf_)  # an exact value may still hold tanh(2) or pi
 
 
 def _numeric(net: Network, params: dict, gradients: dict) -> tuple[str, float, str]:
