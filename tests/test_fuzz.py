@@ -17,7 +17,9 @@ Three properties, each over specs drawn by hypothesis and run through ``tracer.c
   swapped): the same.
 
 Exit code 3 (an internal error) is a failure, except the known one of a training run that
-diverges to infinity (``KNOWN_DIVERGENCE``), which is being fixed in the numerical code.
+diverges to infinity (``KNOWN_DIVERGENCE``; the JSON trace of such a run holds NaN and Infinity),
+which is being fixed in the numerical code: the valid specs steer clear of it (the oracle's own
+run must stay bounded), the mutated ones tolerate it.
 
 CI runs a fixed, derandomized budget of about 40 seconds. A longer local run draws at random:
 
@@ -76,7 +78,8 @@ def budget(ci_examples: int) -> settings:
 
 
 #: The internal error of a training run that overflows; tracer/evaluate.py and the fast path
-#: are being changed to report it as bad input. Until then it is tolerated for mutated specs.
+#: are being changed to report it as bad input. Until then it is tolerated for mutated specs,
+#: and so is its other face: a JSON trace with NaN and Infinity in it (not JSON numbers).
 KNOWN_DIVERGENCE = "not a finite number"
 
 REL, FLOOR = 1e-8, 1e-12  # tracer against the float64 oracle, relative to each group's scale
@@ -586,9 +589,7 @@ def _wild(theta: np.ndarray, net: Net, k: int, loss: float) -> str:
         for z, kink in zip(zs, net.relu_like, strict=True):
             # past iteration 1 tracer runs in float64: a net input this close to 0 can fall on
             # either side of the kink in two float64 computations
-            if kink and k > 0 and np.any((np.abs(z) <= KINK) & (z != 0)):
-                return "on a ReLU kink"
-            if kink and k > 0 and np.any(z == 0):
+            if kink and k > 0 and np.any(np.abs(z) <= KINK):
                 return "on a ReLU kink"
     return ""
 
@@ -673,6 +674,18 @@ def dump(d: dict, syntax: str, data: st.DataObject) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+class NotANumber(ValueError):
+    """NaN or Infinity in a JSON trace: Python writes them, but they are not JSON numbers."""
+
+
+def _not_a_number(name: str) -> None:
+    raise NotANumber(f"{name} in the JSON trace")
+
+
+def strict_json(text: str) -> dict:
+    return json.loads(text, parse_constant=_not_a_number)
+
+
 def drawn_weights(d: dict) -> dict[int, list[list[Fraction]]] | None:
     """The weights tracer drew from ``init:`` (the oracle takes them as given), or None."""
     if "init" not in d or not isinstance(d.get("layers"), list):
@@ -740,7 +753,12 @@ def _verdict(rc: int, stdout: str, stderr: str, out: Path, parsed: object, spec:
     assert "Traceback" not in stderr, stderr
     if rc == 0:
         assert stdout == "" and stderr == "", (stdout, stderr)
-        trace = json.loads(out.read_text(encoding="utf-8"))
+        try:
+            trace = strict_json(out.read_text(encoding="utf-8"))
+        except NotANumber as exc:  # being fixed elsewhere: see KNOWN_DIVERGENCE
+            if FINDINGS:
+                record("known-divergence-json", str(exc), spec, suffix, stderr)
+            return "known divergence (JSON)"
         try:
             net = model(parsed, drawn_weights(parsed) if isinstance(parsed, dict) else None)
         except Unreadable:
@@ -790,7 +808,7 @@ def test_valid_spec_matches_the_oracle(d: dict, suffix: str, data: st.DataObject
         out = Path(tmp) / "trace.json"
         rc, stdout, stderr = cli("report", str(path), "-o", str(out), *(() if check else ("--no-check",)))
         assert (rc, stdout, stderr) == (0, "", ""), stderr
-        trace = json.loads(out.read_text(encoding="utf-8"))
+        trace = strict_json(out.read_text(encoding="utf-8"))
         compare(trace, net, run)
         if check:
             assert "failed" not in json.dumps(trace["check"]), trace["check"]
@@ -1039,7 +1057,7 @@ def test_custom_activation_values_are_numbers_to_fifty_digits(spec: dict, tmp_pa
     path.write_text(json.dumps(spec), encoding="utf-8")
     rc, out, err = cli("report", str(path), "-f", "json")
     assert (rc, err) == (0, ""), err
-    trace = json.loads(out)
+    trace = strict_json(out)
     assert trace["check"]["symbolic"] == trace["check"]["numeric"] == "passed", trace["check"]
     net = model(spec)
     compare(trace, net, descend(net))
