@@ -40,7 +40,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -196,7 +196,7 @@ def formulas(draw: st.DrawFn) -> str:
         shape = text.format(inner)
         term = f"{coef_text}*({shape})^2" if square else f"{coef_text}*{shape}"  # ^ binds tighter than /
 
-        def one(z, fn=fn, scale=scale, shift=shift, coef=coef, square=square):
+        def one(z: np.ndarray, fn=fn, scale=scale, shift=shift, coef=coef, square=square) -> np.ndarray:
             value = fn(scale * z + shift)
             return coef * (value**2 if square else value)
 
@@ -207,7 +207,7 @@ def formulas(draw: st.DrawFn) -> str:
     text = " + ".join(t for t, _ in terms)
     fns = [f for _, f in terms]
 
-    def total(z):
+    def total(z: np.ndarray) -> np.ndarray:
         out = fns[0](z)
         for f in fns[1:]:
             out = out + f(z)
@@ -519,7 +519,7 @@ def _activation(name: object, layer: dict, customs: dict) -> Callable:
     return lambda z, act=NP_ACT[name]: act(z, value)
 
 
-def forward(theta, net: Net, x) -> tuple[list, list]:
+def forward(theta: np.ndarray, net: Net, x: np.ndarray) -> tuple[list, list]:
     """Net inputs and outputs of every layer for one sample."""
     a, zs, outs, off = x, [], [], 0
     for l in range(1, len(net.sizes)):
@@ -538,7 +538,7 @@ def forward(theta, net: Net, x) -> tuple[list, list]:
     return zs, outs
 
 
-def oracle_loss(theta, net: Net):
+def oracle_loss(theta: np.ndarray, net: Net) -> np.ndarray:
     total = 0.0
     for x, y in zip(net.xs, net.ys, strict=True):
         total = total + anp.sum(np_terms(y, forward(theta, net, x)[1][-1], net.loss))
@@ -715,7 +715,7 @@ def record(kind: str, problem: str, spec: bytes, suffix: str, stderr: str) -> No
 
 
 @contextlib.contextmanager
-def findings(kind: str, spec: bytes, suffix: str, stderr: list[str]):
+def findings(kind: str, spec: bytes, suffix: str, stderr: list[str]) -> Iterator[None]:
     """Fail as usual, or with TRACER_FUZZ_FINDINGS save the failure and go on."""
     try:
         yield
