@@ -201,19 +201,39 @@ def _rule(act: Activation) -> Rule:
     dz = sp.diff(act.expr, Z)
     da = _in_terms_of_a(act, dz)
     f = compile_exact(Z, act.expr) if act.stable is None else _stable(act.stable)
+    if not act.exact:
+        f = _numeric(f)
     named = _named(act, dz)
     if da is not None:
-        g = compile_exact(A, da)
+        g = compile_exact(A, da) if act.exact else _numeric(compile_exact(A, da))
 
         def df(z: sp.Expr, a: sp.Expr) -> sp.Expr:
             return g(a)
     else:
         h = compile_exact(Z, dz if named is None else get(act.derivative_as).expr)
+        h = h if act.exact else _numeric(h)
 
         def df(z: sp.Expr, a: sp.Expr) -> sp.Expr:
             return h(z)
 
     return Rule(act, dz, da, f, df, named)
+
+
+def _numeric(g: Callable) -> Callable:
+    """``g`` with its value evaluated to a number, at the precision of its Float argument.
+
+    SymPy turns 2·0.0 + 2 into the exact 2, so a formula of a 50-digit zero could come out as
+    tanh(2), and pi stays a symbol: left so, the value reached code that expects a number.
+    """
+
+    def evaluated(x: sp.Expr) -> sp.Expr:
+        value = sp.sympify(g(x))
+        if value.is_Number:
+            return value
+        digits = mpmath.libmp.prec_to_dps(x._prec) if isinstance(x, sp.Float) else 50
+        return value.evalf(digits)
+
+    return evaluated
 
 
 def _stable(expr: sp.Expr) -> Callable:

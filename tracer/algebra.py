@@ -88,6 +88,12 @@ class _ExactPrinter(SymPyPrinter):
     def _print_Half(self, expr: sp.Rational) -> str:
         return "Rational(1, 2)"
 
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
+        # the base printer writes pi and e as 17-digit floats: 50-digit values lost digits past the 17th
+        return f"sympy.S.{type(expr).__name__}"
+
+    _print_Pi = _print_Exp1 = _print_NumberSymbol
+
 
 def compile_exact(args: tuple[sp.Symbol, ...] | sp.Symbol, expr: sp.Expr) -> Callable:
     """A function evaluating ``expr`` on SymPy numbers with no float anywhere in between."""

@@ -258,7 +258,8 @@ def _mpf(value: sp.Expr) -> mpmath.mpf:
     value = sp.sympify(value)
     if value.is_Rational:
         return mpmath.mpf(int(value.p)) / int(value.q)
-    return mpmath.mpf(sp.Float(value, max(60, mpmath.mp.dps))._mpf_)
+    # an exact value may still hold tanh(2) or pi: evaluated at the working precision
+    return mpmath.mpf(value.evalf(max(60, mpmath.mp.dps))._mpf_)
 
 
 def _numeric(

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from tracer.errors import TracerError
+from tracer.limits import MAX_EXPONENT as NUMBER_EXPONENT
+from tracer.limits import MAX_NUMBER_CHARS
 from tracer.reading import kind
-from tracer.source import shown_path
+from tracer.source import quoted, shown_path
 
 if TYPE_CHECKING:
     from tracer.activations import Activation
@@ -30,6 +34,7 @@ Z = sp.Symbol("z", real=True)
 MAX_CHARS = 200
 MAX_NODES = 200
 MAX_EXPONENT = 100  # a constant exponent larger than this could build an enormous number
+LARGEST = sp.Integer(10) ** NUMBER_EXPONENT  # a constant beyond a double's range cannot be computed with
 
 FUNCTIONS: dict[str, object] = {
     "exp": sp.exp,
@@ -80,6 +85,11 @@ def parse(text: object, where: str = "activation") -> sp.Expr:
         raise TracerError('expected a formula in z as text, e.g. "z / (1 + abs(z))"', where)
     if len(text) > MAX_CHARS:
         raise TracerError(f"formula longer than {MAX_CHARS} characters", where)
+    for char in text:  # Python's parser fails on these with an error of its own (not a SyntaxError)
+        if unicodedata.category(char) == "Cs":
+            raise TracerError(f"formula contains U+{ord(char):04X}, half of a surrogate pair", where)
+        if char == "\0":
+            raise TracerError("formula contains the control character U+0000", where)
     source = text.replace("^", "**")
     try:
         tree = ast.parse(source.strip(), mode="eval")
@@ -91,7 +101,39 @@ def parse(text: object, where: str = "activation") -> sp.Expr:
     expr = _Builder(where, source).build(tree.body)
     if not expr.has(Z):
         raise TracerError("the formula does not use z", where)
+    for part in _constants(expr):
+        _check_constant(part, where)
     return expr
+
+
+def _constants(expr: sp.Expr) -> Iterator[sp.Expr]:
+    """The largest parts of ``expr`` that do not involve z (``log(-1)``, ``1e200*1e200``)."""
+    if not expr.has(Z):
+        yield expr
+        return
+    if isinstance(expr, (sp.Add, sp.Mul)):  # SymPy keeps the constant terms or factors together
+        constant, rest = expr.as_independent(Z, as_Add=isinstance(expr, sp.Add))
+        if constant not in (sp.Integer(0), sp.Integer(1)):
+            yield constant
+        for arg in rest.args if rest.func is expr.func else (rest,):
+            yield from _constants(arg)
+        return
+    for arg in expr.args:
+        yield from _constants(arg)
+
+
+def _check_constant(part: sp.Expr, where: str) -> None:
+    """A constant must be a real number within a double's range: it is computed in float64 too."""
+    value = sp.N(part, 20)
+    text = str(part)
+    shown = quoted(str(sp.N(part, 3)) if part.is_Number and len(text) > 40 else text)  # not 400 digits
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or not value.is_number:
+        raise TracerError(f"the constant {shown} in the formula is not a finite number", where)
+    if value.is_real is not True:
+        raise TracerError(f"the constant {shown} in the formula is not a real number", where)
+    if abs(value) > LARGEST:
+        problem = f"the constant {shown} in the formula is out of range (at most 1e{NUMBER_EXPONENT})"
+        raise TracerError(problem, where)
 
 
 class _Builder:
@@ -123,6 +165,13 @@ class _Builder:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise self.fail(f"the constant {node.value!r}")
         written = ast.get_source_segment(self.source, node) or repr(node.value)
+        if len(written) > MAX_NUMBER_CHARS:  # the same bounds as a number of the spec (tracer.reading)
+            raise TracerError(f"number written with more than {MAX_NUMBER_CHARS} characters", self.where)
+        exponent = written.lower().replace("_", "").partition("e")[2] if isinstance(node.value, float) else ""
+        if exponent.lstrip("+-").isdigit() and abs(int(exponent)) > NUMBER_EXPONENT:
+            raise TracerError(
+                f"exponent of {written!r} is out of range (|e| <= {NUMBER_EXPONENT})", self.where
+            )
         try:
             return sp.Rational(written.replace("_", ""))
         except (TypeError, ValueError):  # pragma: no cover - Python accepted it as a number
