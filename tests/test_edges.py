@@ -325,3 +325,34 @@ def test_a_target_outside_the_output_range_is_pointed_out(activation: str, targe
 def test_targets_on_the_edge_of_the_range_are_not_pointed_out() -> None:
     for name in examples.names():  # XOR's 0 and 1 for a sigmoid, one-hot targets for softmax
         assert "lies outside" not in render(trace(examples.load(name), check=False), "md", view="matrix")
+
+
+def test_a_value_beyond_what_a_report_can_write_is_named_in_one_line(tmp_path: Path) -> None:
+    # softmax of z = (0, 10^30): a₁ = e^(−10^30) ≈ 10^(−4.3·10^29), beyond Decimal's exponents
+    spec = one_unit("softmax", 0, 1, "mse")
+    spec["targets"] = [1, 0]
+    spec["layers"][0].update(units=2, weights=[[0], [10**30]])
+    rc, out, err, path = _cli(spec, tmp_path)
+    assert (rc, out) == (2, "") and not path.exists()
+    assert err == (
+        "tracer: a1[1]: the value is about 10^(-4.3e+29), beyond the numbers a report can write "
+        "(exponents up to ±10^15) at z1[1] = 0; the step cannot be computed\n"
+    )
+    # a diverging run shown exactly reaches that bound at iteration 31 (its loss squares each time)
+    spec = diverging(45)
+    (tmp_path / "run").mkdir()
+    rc, _, err, _ = _cli(spec, tmp_path / "run", "--detail", "1,45")
+    assert rc == 2 and err.startswith(
+        "tracer: iteration 31, loss term of output 1: the value is about 10^(1.0e+15), beyond"
+    )
+    assert "at a2[1] = about 10^(" in err
+
+
+def test_a_custom_activation_with_erf_trains_on_the_fast_path() -> None:
+    # NumPy has no erf: the fast path's generated code called math.erf without importing it
+    spec = one_unit("mine", "3/10", "1/2", "half_sse", activations={"mine": "erf(z)"}, iterations=6)
+    fast, exact = trace(load(spec), check=False), trace(load(spec), check=False, detail=(6,))
+    assert not fast.iterations[-1].exact
+    for a, b in zip(fast.iterations, exact.iterations, strict=True):
+        assert float(a.loss) == pytest.approx(float(b.loss), rel=1e-12)
+    assert float(fast.final_loss) == pytest.approx(float(exact.final_loss), rel=1e-12)

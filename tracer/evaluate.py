@@ -45,15 +45,46 @@ def _finite(value: sp.Expr, where: str, at: tuple[str, sp.Expr] | None = None) -
             reason = "undefined (a division by 0 or the logarithm of 0?)"
     elif not value.is_finite:
         reason = "infinite (the logarithm of 0 or a division by 0?)"
+    elif abs(exponent := _exponent(value)) > MAX_EXPONENT:
+        reason = (
+            f"about 10^({_scientific(exponent)}), beyond the numbers a report can write (exponents up to "
+            f"±10^{len(str(MAX_EXPONENT)) - 1})"
+        )
     else:
         return value
     source = "" if at is None else f" at {at[0]} = {_short(at[1])}"
     raise Undefined(f"the value is {reason}{source}; the step cannot be computed", where)
 
 
+#: The largest decimal exponent of a value (Python's Decimal, which prints every number, stops
+#: near 10^18; a product of a few such values must stay below it).
+MAX_EXPONENT = 10**15
+
+
+def _exponent(value: sp.Expr) -> int:
+    """About log10 |value| (0 for 0), read from its binary form without evaluating anything."""
+    if value.is_Float:
+        sign, man, exp, bits = value._mpf_
+        return 0 if not man else (exp + bits) * 30103 // 100000  # ints: exp may be huge
+    if value.is_Rational:
+        return 0 if value == 0 else (int(value.p).bit_length() - int(value.q).bit_length()) * 30103 // 100000
+    return 0
+
+
+def _scientific(n: int) -> str:
+    """A whole number of any size as 1.2e+29 (float formatting stops near 1e308)."""
+    digits = str(abs(n))
+    return f"{'-' if n < 0 else ''}{digits[0]}.{digits[1:2] or '0'}e+{len(digits) - 1:02d}"
+
+
 def _short(value: sp.Expr) -> str:
     """A number in a message: integers as they are, others to 8 significant digits."""
-    return str(value) if value.is_Integer else f"{float(value):.8g}"
+    if value.is_Integer and abs(value) < 10**20:
+        return str(value)
+    number = float(value)
+    if number in (float("inf"), float("-inf")):  # beyond a double: its order of magnitude
+        return f"about 10^({_scientific(_exponent(value))})"
+    return f"{number:.8g}"
 
 
 def digits(z: sp.Expr) -> int:
@@ -62,6 +93,8 @@ def digits(z: sp.Expr) -> int:
     size = abs(float(z)) if z.is_finite else float("inf")
     if size <= SATURATION:
         return DPS
+    if size > MAX_EXTRA * _LN10:  # beyond the bound, or beyond a double (an exact 10^400)
+        return DPS + MAX_EXTRA
     return DPS + min(MAX_EXTRA, int(2 * size / _LN10) + 1)
 
 

@@ -8,6 +8,7 @@ plain arithmetic on large arrays, and kept with its SymPy form for the scalar ke
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +32,9 @@ class _ArrayPrinter(NumPyPrinter):
     finite constants; any other case split a chain of ``numpy.where``, which never
     evaluates a piece where it does not apply into the result (softplus's stable form).
     """
+
+    def _print_erf(self, expr: sp.Expr) -> str:
+        return f"_erf({self._print(expr.args[0])})"  # NumPy has no erf: math.erf element by element
 
     def _print_Max(self, expr: sp.Max) -> str:
         return self._fold("numpy.maximum", expr.args)
@@ -61,8 +65,11 @@ class _ArrayPrinter(NumPyPrinter):
         return out
 
 
+_ERF = {"_erf": np.vectorize(math.erf, otypes=[float])}
+
+
 def _numpy(args: object, expr: sp.Expr) -> Callable:
-    return sp.lambdify(args, expr, modules="numpy", printer=_ArrayPrinter)
+    return sp.lambdify(args, expr, modules=[_ERF, "numpy"], printer=_ArrayPrinter)
 
 
 @dataclass(frozen=True)
