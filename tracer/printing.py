@@ -250,8 +250,8 @@ def _cached_parts(kind: type, value: object, digits: int) -> tuple[str, int | No
     return text, adjusted
 
 
-def _near_one(value: object, digits: int) -> tuple[str, sp.Expr] | None:
-    """("1" or "-1", the distance to it) for a value that rounds to ±1 at ``digits`` but is not
+def _near_one(value: object, digits: int) -> tuple[str, str, sp.Expr] | None:
+    """("1" or "-1", the sign before ε, ε) for a value that rounds to ±1 at ``digits`` but is not
     ±1, such as a saturated σ(z) = 1 − e^{−z}: written as 1 − ε, its digits are not all lost."""
     v = sp.sympify(value)
     if not v.is_Float:
@@ -262,7 +262,8 @@ def _near_one(value: object, digits: int) -> tuple[str, sp.Expr] | None:
     gap = 1 - abs(v)  # at the value's own precision (a saturated unit carries hundreds of digits)
     if gap == 0:
         return None
-    return ("1" if v > 0 else "-1"), gap
+    one = "1" if v > 0 else "-1"
+    return one, "-" if (gap > 0) == (one == "1") else "+", abs(gap)
 
 
 def number_text(value: object, digits: int = DEFAULT_DIGITS, near_one: bool = False) -> str:
@@ -270,9 +271,8 @@ def number_text(value: object, digits: int = DEFAULT_DIGITS, near_one: bool = Fa
     for a value that rounds to ±1 without being ±1."""
     near = _near_one(value, digits) if near_one else None
     if near is not None:
-        one, gap = near
-        sign = "-" if (gap > 0) == (one == "1") else "+"
-        return f"{one} {sign} {number_text(abs(gap), digits)}"
+        one, sign, gap = near
+        return f"{one} {sign} {number_text(gap, digits)}"
     mantissa, exponent = _parts(value, digits)
     return mantissa if exponent is None else f"{mantissa}e{exponent:+03d}"
 
@@ -285,9 +285,8 @@ def number_latex(
     (the derivation's steps; tables and pictures keep the rounded number)."""
     near = _near_one(value, digits) if near_one else None
     if near is not None:
-        one, gap = near
-        sign = "-" if (gap > 0) == (one == "1") else "+"
-        text = f"{one} {sign} {number_latex(abs(gap), digits)}"
+        one, sign, gap = near
+        text = f"{one} {sign} {number_latex(gap, digits)}"
         return rf"\left({text}\right)" if bracket else text
     mantissa, exponent = _parts(value, digits)
     text = mantissa if exponent is None else rf"{mantissa} \times 10^{{{exponent}}}"

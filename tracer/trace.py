@@ -120,14 +120,16 @@ def trace(
         if progress is not None:
             progress(index, total)
     its = Iterations(exact)
-    stop = None
+    stop = end = None
     if len(exact) < total:
         assert fast is not None
         its = _fast_iterations(fast, exact, params, total, progress)
         if len(its) < total:  # float64 overflowed: go on exactly, if that is not too much work
-            its, stop = _exact_tail(net, its, total, progress)
+            its, stop, end = _exact_tail(net, its, total, progress)
     last = its[-1]
-    if last.exact:
+    if end is not None:  # the loss that stopped the exact tail: already computed
+        final = end
+    elif last.exact:
         final = evaluate.forward(net, dict(last.updated), backward=False)["L"]
     else:
         assert fast is not None
@@ -153,27 +155,28 @@ def _evaluated(net: Network, params: Mapping, index: int, total: int) -> evaluat
 
 def _exact_tail(
     net: Network, its: Iterations, total: int, progress: Callable[[int, int], None] | None
-) -> tuple[Iterations, Stop | None]:
+) -> tuple[Iterations, Stop | None, sp.Expr | None]:
     """The iterations after those float64 could compute, on the exact path from the last
     parameters it left (doubles, taken exactly): a saturated unit whose ln(1 − a) underflowed
-    in float64 goes on; a loss beyond a double's range even when exact stops the run there."""
+    in float64 goes on; a loss beyond a double's range even when exact stops the run there.
+    Also returns that loss (the final loss, computed once), or None."""
     done = len(its)
     work = (total - done) * net.n_samples * (len(net.params) + sum(net.sizes[1:]))
     if work > TAIL_LIMIT:
-        return its, Stop(total, "budget")
+        return its, Stop(total, "budget"), None
     last = its[-1].updated
     params = {k: sp.Rational(v) if isinstance(v, float) else v for k, v in last.items()}
     tail: list[Iteration] = []
     for index in range(done + 1, total + 1):
         values = _evaluated(net, params, index, total)
         if tail and abs(values["L"]) > DOUBLE_MAX:
-            return its.extended(tail), Stop(total, "overflow")
+            return its.extended(tail), Stop(total, "overflow"), values["L"]
         new = evaluate.step(net, params, values)
         tail.append(Iteration(index, params, values, new))
         params = new
         if progress is not None:
             progress(index, total)
-    return its.extended(tail), None
+    return its.extended(tail), None, None
 
 
 def checkpoints(total: int) -> list[int]:
