@@ -7,11 +7,12 @@ Markdown, LaTeX or HTML, and the templates place them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import sympy as sp
 
 from tracer import __version__, activations, reading
-from tracer.blocks import EXACT_WIDTH, Block, Printers, aligned
+from tracer.blocks import EXACT_WIDTH, Printers, aligned
 from tracer.derive import Step
 from tracer.errors import TracerError
 from tracer.evaluate import forward
@@ -22,6 +23,7 @@ from tracer.notation import Notation, partial
 from tracer.precision import carried_values, exact_values, written_down
 from tracer.printing import number_latex, number_pair, number_text
 from tracer.trace import EXACT_LIMIT, Iteration, Trace
+from tracer.workers import map_both_ends
 
 
 @paused
@@ -97,22 +99,30 @@ def _iteration(
         by_kind.setdefault(s.kind, []).append(s)
         unit_step[(s.kind, s.sample, s.layer, s.unit)] = s
 
-    def shown(blocks: list[Block]) -> dict:
+    def shown(steps: tuple[Step, ...]) -> dict:
         """One display block and the notes that follow it."""
+        blocks = [m.step(s) for s in steps]
         notes = [t("carried_note", value=Math(n)) for b in blocks for n in b.notes]
         return {"math": aligned(*blocks), "notes": notes}
 
-    def of_kind(kind: str, **where: object) -> list[dict]:
-        found = [s for s in by_kind.get(kind, []) if all(getattr(s, k) == v for k, v in where.items())]
-        return [shown([m.step(s)]) for s in found]
+    later = _Later()
 
-    def units(kinds: tuple[str, ...], n: int, l: int) -> list[dict]:
-        return [
-            shown([m.step(unit_step[(kind, n, l, j)]) for kind in kinds]) for j in range(1, net.sizes[l] + 1)
-        ]
+    def of_kind(kind: str, **where: object) -> list:
+        found = [s for s in by_kind.get(kind, []) if all(getattr(s, k) == v for k, v in where.items())]
+        return later.shown([(s,) for s in found])
+
+    def units(kinds: tuple[str, ...], n: int, l: int) -> list:
+        return later.shown(
+            [tuple(unit_step[(kind, n, l, j)] for kind in kinds) for j in range(1, net.sizes[l] + 1)]
+        )
 
     samples = []
     for n in net.samples():
+        forward = [
+            {"layer": l, "title": _layer_title(net, l, t), "units": units(("net", "act"), n, l)}
+            for l in range(1, net.depth + 1)
+        ]
+        loss = of_kind("loss", sample=n)
         backward = [
             {
                 "layer": l,
@@ -128,14 +138,13 @@ def _iteration(
                 "index": n,
                 "inputs": _listing(m, [net.a(0, i, n) for i in range(1, net.sizes[0] + 1)]),
                 "targets": _listing(m, [net.y(k, n) for k in range(1, net.sizes[-1] + 1)]),
-                "forward": [
-                    {"layer": l, "title": _layer_title(net, l, t), "units": units(("net", "act"), n, l)}
-                    for l in range(1, net.depth + 1)
-                ],
-                "loss": of_kind("loss", sample=n),
+                "forward": forward,
+                "loss": loss,
                 "backward": backward,
             }
         )
+    total_loss, sums, updates = of_kind("loss_total"), of_kind("grad_sum"), of_kind("update")
+    later.done(shown)
     k = it.index
     after = trace.iterations[k].loss if len(trace.iterations) > k else trace.final_loss
     if carried is not None:
@@ -144,15 +153,36 @@ def _iteration(
     return {
         "index": k,
         "samples": samples,
-        "total_loss": of_kind("loss_total"),
-        "sums": of_kind("grad_sum"),
+        "total_loss": total_loss,
+        "sums": sums,
         "eta": eta,
-        "updates": of_kind("update"),
+        "updates": updates,
         "loss_after": Math(f"L^{{+}} {' '.join(m.value(after))}"),
         "loss_before": Math(f"L {' '.join(m.value(m.values['L'], 'L'))}"),
         "loss_change": _change(m.values["L"], after, digits, t),
         "summary": _summary(trace, it, m),
     }
+
+
+class _Later:
+    """The display blocks of an iteration, gathered in reading order while its context is laid
+    out and printed together at the end: in two processes for a large report (see
+    :mod:`tracer.workers`). Each list handed out is filled in place."""
+
+    def __init__(self) -> None:
+        self.groups: list[tuple[Step, ...]] = []  # the steps of each display block
+        self.lists: list[list] = []  # each list handed out, holding indices into groups until done
+
+    def shown(self, groups: list[tuple[Step, ...]]) -> list:
+        start = len(self.groups)
+        self.groups += groups
+        self.lists.append(list(range(start, len(self.groups))))
+        return self.lists[-1]
+
+    def done(self, show: Callable[[tuple[Step, ...]], dict]) -> None:
+        printed = map_both_ends(show, self.groups)
+        for found in self.lists:
+            found[:] = [printed[k] for k in found]
 
 
 def _listing(m: Printers, keys: list[str]) -> str:

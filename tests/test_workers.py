@@ -1,0 +1,106 @@
+"""The work shared with a forked copy (tracer.workers): the same list as computed in one
+process, whichever side computed what, and when the copy fails or this side does."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tracer import api, workers
+
+needs_two = pytest.mark.skipif(not workers.can_share(), reason="needs Linux, two cores and one thread")
+
+
+def _square_with_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@needs_two
+def test_both_sides_compute_and_the_order_is_kept() -> None:
+    items = list(range(5000))
+    out = workers.map_both_ends(_square_with_pid, items, chunk=16)
+    assert [v for v, _ in out] == [x * x for x in items]
+    pids = [p for _, p in out]
+    assert pids[0] == os.getpid() and pids[-1] != os.getpid()  # the copy took the end
+    switch = pids.index(pids[-1])
+    assert set(pids[:switch]) == {os.getpid()} and set(pids[switch:]) == {pids[-1]}  # one stretch each
+
+
+def test_short_lists_and_workers_1_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert {p for _, p in workers.map_both_ends(_square_with_pid, range(100))} == {os.getpid()}
+    monkeypatch.setenv("TRACER_WORKERS", "1")
+    assert not workers.can_share()
+    out = workers.map_both_ends(_square_with_pid, list(range(3000)), min_items=10)
+    assert {p for _, p in out} == {os.getpid()}
+
+
+@needs_two
+def test_a_copy_that_fails_leaves_the_work_to_this_process() -> None:
+    parent = os.getpid()
+
+    def fails_in_the_copy(x: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("the copy breaks")
+        return -x
+
+    assert workers.map_both_ends(fails_in_the_copy, list(range(3000)), min_items=10) == [
+        -x for x in range(3000)
+    ]
+
+    def dies_in_the_copy(x: int) -> int:
+        if os.getpid() != parent:
+            os._exit(7)
+        return x + 1
+
+    assert workers.map_both_ends(dies_in_the_copy, list(range(3000)), min_items=10) == list(range(1, 3001))
+
+
+@needs_two
+def test_an_error_here_stops_the_copy_and_is_raised() -> None:
+    parent = os.getpid()
+
+    def fails_here(x: int) -> int:
+        if os.getpid() == parent and x == 100:
+            raise ValueError("this side breaks")
+        return x
+
+    with pytest.raises(ValueError, match="this side breaks"):
+        workers.map_both_ends(fails_here, list(range(3000)), min_items=10, chunk=8)
+    with pytest.raises(ChildProcessError):  # the copy was stopped and reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_two
+def test_a_report_printed_by_two_processes_is_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every step block of a 2-sample [3, 5, 4, 2] report printed from both ends of the list
+    in chunks of 3 blocks gives byte for byte the report of one process (the blocks are LaTeX
+    whatever the format; HTML only converts them further)."""
+    spec = {
+        "title": "two processes",
+        "layers": [
+            {"units": 5, "activation": "tanh"},
+            {"units": 4, "activation": "relu"},
+            {"units": 2, "activation": "softmax"},
+        ],
+        "loss": "cross_entropy",
+        "init": {"method": "uniform", "seed": 7, "low": -1, "high": 1},
+        "samples": [
+            {"inputs": [0.1, -0.4, 0.7], "targets": [1, 0]},
+            {"inputs": [0.5, 0.2, -0.3], "targets": [0, 1]},
+        ],
+        "learning_rate": 0.5,
+    }
+    traced = api.trace(spec, iterations=3, detail=(1, 2), check=False)
+    monkeypatch.setattr(workers, "CHUNK", 3)
+    monkeypatch.setattr(workers, "MIN_ITEMS", 10)
+    shared_runs = []
+    share = workers._shared
+    monkeypatch.setattr(workers, "_shared", lambda *a: shared_runs.append(1) or share(*a))
+    for fmt in ("md", "tex"):
+        shared = traced.render(fmt)
+        monkeypatch.setenv("TRACER_WORKERS", "1")
+        alone = traced.render(fmt)
+        monkeypatch.delenv("TRACER_WORKERS")
+        assert shared == alone
+    assert len(shared_runs) == 4  # two detailed iterations in each of the two formats
