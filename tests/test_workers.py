@@ -3,6 +3,7 @@ process, whichever side computed what, and when the copy fails or this side does
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -104,3 +105,54 @@ def test_a_report_printed_by_two_processes_is_the_same_text(monkeypatch: pytest.
         monkeypatch.delenv("TRACER_WORKERS")
         assert shared == alone
     assert len(shared_runs) == 4  # two detailed iterations in each of the two formats
+
+
+def _pid_or_fail(fail_in_copy: int) -> int:
+    if fail_in_copy and os.getpid() != fail_in_copy:
+        raise RuntimeError("the copy breaks")
+    return os.getpid()
+
+
+@needs_two
+def test_background_work_is_done_by_the_copy_or_else_here() -> None:
+    assert workers.Background(_pid_or_fail, 0).result() != os.getpid()
+    assert workers.Background(_pid_or_fail, os.getpid()).result() == os.getpid()  # the copy failed
+    assert workers.Background(_pid_or_fail, 0, worth=False).result() == os.getpid()
+
+
+def test_background_work_that_cannot_share_is_done_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACER_WORKERS", "1")
+    calls = []
+    work = workers.Background(lambda: calls.append(1) or 5)
+    assert calls == [1] and work.result() == 5 and calls == [1]
+    with pytest.raises(ZeroDivisionError):  # an error is raised where a plain call would raise it
+        workers.Background(lambda: 1 / 0)
+
+
+@needs_two
+def test_background_errors_are_raised_when_the_result_is_asked_for() -> None:
+    work = workers.Background(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        work.result()
+
+
+@needs_two
+def test_background_work_never_asked_for_is_stopped_and_reaped() -> None:
+    import gc
+    import time
+
+    work = workers.Background(time.sleep, 30)
+    del work
+    gc.collect()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_two
+def test_the_self_check_of_a_large_network_runs_in_the_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check made by the copy is the check made here (the bound lowered to a small example)."""
+    here = api.trace("sigmoid-222-bias").trace
+    monkeypatch.setattr(importlib.import_module("tracer.trace"), "BACKGROUND_CHECK", 1)
+    there = api.trace("sigmoid-222-bias").trace
+    assert isinstance(there.checked, workers.Background) and not isinstance(here.checked, workers.Background)
+    assert there.check == here.check and there.check.passed

@@ -1,4 +1,7 @@
-"""A long list of independent items computed by two processes, one from each end.
+"""Work shared with a forked copy of this process, on a machine with two cores.
+
+:func:`map_both_ends` computes a long list of independent items in two processes, one from
+each end; :class:`Background` computes one result in a copy while this process goes on.
 
 The neuron-by-neuron report of a large network prints tens of thousands of steps, each on
 its own; on a machine with two cores a forked copy of the process takes chunks from the end
@@ -8,7 +11,7 @@ split follows the real cost of the items (a 64-term sum or a short update) witho
 
 The copy is made with ``os.fork`` (Linux only; no threads running), so ``func`` needs no
 pickling; its results come back pickled through a pipe. Whatever goes wrong in the copy,
-this process computes the rest itself: the result is the same list either way. Set
+this process computes its part itself: the result is the same either way. Set
 ``TRACER_WORKERS=1`` to compute everything in one process.
 """
 
@@ -24,8 +27,9 @@ import struct
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -166,3 +170,79 @@ def _received(read_end: int, pid: int, met: int) -> list | None:
     if status != 0 or start != met:
         return None
     return results
+
+
+class Background(Generic[R]):
+    """``func(*args)`` computed in a forked copy while this process goes on, when ``worth`` it
+    and the machine allows; :meth:`result` waits for it. Otherwise it is computed at once, here.
+    If the copy fails, :meth:`result` computes it here (and raises any error, then). A result
+    never asked for is not waited for: the copy is stopped and reaped when this object goes
+    (or at exit)."""
+
+    def __init__(self, func: Callable[..., R], *args: Any, worth: bool = True) -> None:
+        self._func, self._args = func, args
+        self._done = False
+        self._value: R | None = None
+        self._pid = 0
+        if worth and can_share():
+            self._start()
+        else:  # here and now, as a plain call would
+            self.result()
+
+    def _start(self) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.close(read_end)
+                value = self._func(*self._args)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pickle.dump(value, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent computes it itself
+                pass
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        self._pid, self._read_end = pid, read_end
+        self._reaper = weakref.finalize(self, _stop, pid, read_end, os.getpid())
+
+    def result(self) -> R:
+        if not self._done:
+            value = self._received() if self._pid else None
+            self._value = value[0] if value is not None else self._func(*self._args)
+            self._done, self._func, self._args = True, None, ()  # type: ignore[assignment]
+        return self._value  # type: ignore[return-value]
+
+    def _received(self) -> tuple[R] | None:
+        """(the copy's result,) or None if it did not deliver one."""
+        self._reaper.detach()
+        pid, self._pid = self._pid, 0
+        try:
+            with os.fdopen(self._read_end, "rb") as pipe:
+                value = pickle.load(pipe)
+        except Exception:  # noqa: BLE001 - a copy that died says nothing
+            _stop(pid, -1)
+            return None
+        except BaseException:  # Ctrl-C while waiting: stop the copy too
+            _stop(pid, -1)
+            raise
+        _, status = os.waitpid(pid, 0)
+        return (value,) if status == 0 else None
+
+
+def _stop(pid: int, fd: int, owner: int | None = None) -> None:
+    """Stop and reap a copy whose result is not wanted; close its pipe (only in the process
+    that made it: a forked copy of that one shares the object, not the child)."""
+    if owner is not None and owner != os.getpid():
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(fd)
