@@ -13,6 +13,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,22 +72,85 @@ def relu_article_spec() -> dict:
 @dataclass(frozen=True)
 class Measure:
     seconds: float  # best wall time
-    peak_mb: float  # largest peak resident memory of the runs
+    process_mb: float  # largest peak resident memory of one process (the command or a copy it forked)
+    summed_mb: float  # largest sum over the command and its forked copies (PSS, sampled; 0 without /proc)
+
+    @property
+    def peak_mb(self) -> float:
+        """The memory the bound is checked against: the larger of the two."""
+        return max(self.process_mb, self.summed_mb)
 
 
 def measure(cmd: list[str], repeat: int) -> Measure:
-    """Best wall time and peak memory of ``cmd`` over ``repeat`` runs (stdout discarded)."""
+    """Best wall time and peak memory of ``cmd`` over ``repeat`` runs (stdout discarded).
+
+    A large report is printed by tracer and a forked copy of it (tracer.workers): besides the
+    largest process's peak (``os.wait4``), one more run sums the proportional set sizes of the
+    process and its children every 20 ms (pages the copy still shares are counted once). That
+    run is not timed: reading the page tables slows the process it reads."""
     best, peak = float("inf"), 0.0
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        took = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}")
-        best, peak = min(best, took), max(peak, usage.ru_maxrss / 1024)  # kB on Linux
-    return Measure(best, peak)
+        took, maxrss = _run(cmd)
+        best, peak = min(best, took), max(peak, maxrss)
+    sampler = _PssSampler()
+    _, maxrss = _run(cmd, sampler)
+    return Measure(best, max(peak, maxrss), sampler.peak_kb / 1024)
+
+
+def _run(cmd: list[str], sampler: _PssSampler | None = None) -> tuple[float, float]:
+    """(wall seconds, peak resident MB of the largest process) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    if sampler is not None:
+        sampler.pid = proc.pid
+        sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    if sampler is not None:
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}")
+    return took, usage.ru_maxrss / 1024  # kB on Linux
+
+
+class _PssSampler(threading.Thread):
+    """The largest sum of the PSS of a process and its children, read from /proc every 20 ms
+    until the process has gone (nothing where /proc has no smaps_rollup)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb = 0, 0
+
+    def run(self) -> None:
+        while Path(f"/proc/{self.pid}/stat").exists() and not _zombie(self.pid):
+            pids = [self.pid, *_children(self.pid)]
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in pids))
+            time.sleep(0.02)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def neuron_view_flags() -> list[str]:

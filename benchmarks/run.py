@@ -51,7 +51,10 @@ def report_targets(repeat: int, floor: float, folder: Path) -> list[tuple[list[s
             f"<{limit:g} s, <{reports.MEMORY_LIMIT_MB} MB",
             "PASS" if ok else "FAIL",
         ]
-        note = f"{label}: {' '.join(flags)}, {size:.1f} MB of Markdown, peak memory {m.peak_mb:.0f} MB"
+        note = (
+            f"{label}: {' '.join(flags)}, {size:.1f} MB of Markdown, peak memory {m.process_mb:.0f} MB "
+            f"(largest process), {m.summed_mb:.0f} MB (PSS summed over tracer and its forked copies)"
+        )
         rows.append((cells, ok, note))
     return rows
 

@@ -73,6 +73,7 @@ class Printers:
         self.carried = carried
         self._templates: dict[tuple[sp.Expr, ...], tuple[list[str], str, bool]] = {}  # printed once each
         self._skeletons: dict[tuple, list[str]] = {}  # rows of each shape of templated step
+        self._fills: dict[tuple[tuple[str, str], ...], Fill] = {}  # see _fill
 
     def sym(self, expr: sp.Expr) -> str:
         return self.symbolic.doprint(expr)
@@ -112,9 +113,9 @@ class Printers:
                 self.numeric.rounded,
             )
         texts, numbers, approx = found
-        by_name = Fill({SLOT_MARKS[slot]: self.symbolic.print_key(key) for slot, key in step.fill})
+        by_name = self._fill(step.fill, self.symbolic)
         self.numeric.rounded = False
-        by_value = Fill({SLOT_MARKS[slot]: self.numeric.print_key(key) for slot, key in step.fill})
+        by_value = self._fill(step.fill, self.numeric)
         approx = approx or self.numeric.rounded  # the template's numbers or the filled ones were rounded
         lines = [Line("=", text, by_name) for text in texts]
         numbers_line = Line(r"\approx" if approx else "=", numbers, by_value)
@@ -142,6 +143,15 @@ class Printers:
         own.update({"n" + mark: latex for mark, latex in by_name.items()})
         own.update({"v" + mark: latex for mark, latex in by_value.items()})
         return Block(lhs, [], laid_out=[own[p] if k % 2 else p for k, p in enumerate(skeleton)])
+
+    def _fill(self, fill: tuple[tuple[sp.Symbol, str], ...], printer: TracerPrinter) -> Fill:
+        """The slots of a step filled by ``printer`` (one Fill for each set of texts: the inputs'
+        numbers recur in the steps of every weight they multiply)."""
+        texts = tuple((SLOT_MARKS[slot], printer.print_key(key)) for slot, key in fill)
+        found = self._fills.get(texts)
+        if found is None:
+            found = self._fills[texts] = Fill(dict(texts))
+        return found
 
     def _finish(self, step: Step, lines: list[Line], numbers: Line) -> Block:
         """The block of ``step``: its forms, the numbers (unless they say nothing new), the

@@ -125,9 +125,12 @@ def _product_width(latex: str) -> int:
 
 
 _SIGNS = ("- ", "+ ", "= ")
+_PLAIN_OUT = frozenset("\\{}_^ ")  # what a text without commands, groups, scripts or spaces lacks
 
 
 def _width(latex: str) -> int:
+    if _PLAIN_OUT.isdisjoint(latex) and latex.isprintable():  # a number or a plain name: no
+        return len(latex)  # pattern below can match (each needs a backslash, brace, script or space)
     text = latex
     if "\\" in text:  # (each pattern needs its backslash or brace: skip what cannot match)
         text = _INVISIBLE.sub("", text)
