@@ -123,12 +123,7 @@ def _shared(func: Callable[[T], R], items: Sequence[T], chunk: int) -> list[R]:
         back = _received(read_end, pid, met)
         pid = 0
     finally:
-        if pid:  # this side failed: stop the copy too
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(read_end)
+        _stop(pid, read_end)  # if this side failed, the copy too; the pipe in any case
         claims.close()
     if back is None:  # the copy failed: its stretch computed here
         back = [func(x) for x in items[met:]]
@@ -235,14 +230,16 @@ class Background(Generic[R]):
 
 
 def _stop(pid: int, fd: int, owner: int | None = None) -> None:
-    """Stop and reap a copy whose result is not wanted; close its pipe (only in the process
-    that made it: a forked copy of that one shares the object, not the child)."""
+    """Stop and reap a copy whose result is not wanted (none if ``pid`` is 0); close its pipe.
+    Only in the process that made it (``owner``): a forked copy of that process shares the
+    objects, not the child."""
     if owner is not None and owner != os.getpid():
         return
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.waitpid(pid, 0)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(pid, 0)
     if fd >= 0:
         with contextlib.suppress(OSError):
             os.close(fd)
