@@ -18,6 +18,7 @@ from tracer.lang import Strings
 from tracer.markup import Markup, Math
 from tracer.matrixsteps import RELATIONS, Layers, sup
 from tracer.matrixtex import FULL, Grid, scalar
+from tracer.netsection import network_section
 from tracer.notation import Notation, key
 from tracer.printing import number_latex, number_text
 from tracer.trace import Iteration, Trace
@@ -65,7 +66,7 @@ def build(trace: Trace, names: Notation, t: Strings, digits: int, detail: tuple[
 def _network(trace: Trace, names: Notation, t: Strings, digits: int) -> dict:
     """The neuron view's facts, with each layer's parameters and the data as matrices."""
     net = trace.network
-    found = context._network(trace, Printers({}, digits, names), t)
+    found = network_section(trace, Printers({}, digits, names), t)
     steps = Layers(net, {}, trace.first.params, {}, digits, t)
     layers = []
     for l in range(1, net.depth + 1):
