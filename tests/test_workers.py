@@ -4,11 +4,13 @@ process, whichever side computed what, and when the copy fails or this side does
 from __future__ import annotations
 
 import importlib
+import io
 import os
 
 import pytest
 
 from tracer import api, workers
+from tracer.progress import Bar, reporting
 
 needs_two = pytest.mark.skipif(not workers.can_share(), reason="needs Linux, two cores and one thread")
 
@@ -156,3 +158,33 @@ def test_the_self_check_of_a_large_network_runs_in_the_background(monkeypatch: p
     there = api.trace("sigmoid-222-bias").trace
     assert isinstance(there.checked, workers.Background) and not isinstance(here.checked, workers.Background)
     assert there.check == here.check and there.check.passed
+
+
+@pytest.mark.parametrize("alone", [True, False])
+def test_progress_goes_to_the_reporter_set_around_the_work(
+    monkeypatch: pytest.MonkeyPatch, alone: bool
+) -> None:
+    if alone:
+        monkeypatch.setenv("TRACER_WORKERS", "1")
+    elif not workers.can_share():
+        pytest.skip("needs Linux, two cores and one thread")
+    calls: list[tuple[int, int]] = []
+    with reporting(lambda done, total: calls.append((done, total))):
+        assert workers.map_both_ends(abs, list(range(-3000, 0)), chunk=50) == list(range(3000, 0, -1))
+    assert calls[-1] == (3000, 3000) and all(total == 3000 for _, total in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done.count(3000) == 1 and len(calls) > 5
+    before = len(calls)
+    assert workers.map_both_ends(abs, [-1, -2]) == [1, 2] and len(calls) == before  # no reporter here now
+
+
+def test_a_finished_bar_is_written_once() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = Bar("report", screen)
+    for done in (1000, 2999, 3000, 3000):
+        bar(done, 3000)
+    assert screen.getvalue().count("100% 3000/3000\n") == 1

@@ -1,14 +1,36 @@
 """A progress bar on stderr for long runs; silent when stderr is not a terminal.
 
 The library never prints: :func:`tracer.trace.trace` takes an optional ``progress``
-callback, and the command line passes a :class:`Bar` when stderr is a terminal.
+callback, and the command line passes a :class:`Bar` when stderr is a terminal. Work deep
+inside a render (the step blocks of a large report, :mod:`tracer.workers`) tells whatever
+callback :func:`reporting` set around it, through :func:`report`.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TextIO
+
+_REPORTER: ContextVar[Callable[[int, int], None] | None] = ContextVar("tracer_progress", default=None)
+
+
+@contextmanager
+def reporting(callback: Callable[[int, int], None] | None) -> Iterator[None]:
+    """Within this block, :func:`report` calls ``callback(done, total)``."""
+    token = _REPORTER.set(callback)
+    try:
+        yield
+    finally:
+        _REPORTER.reset(token)
+
+
+def reporter() -> Callable[[int, int], None] | None:
+    """The callback set by :func:`reporting` around the current work, if any."""
+    return _REPORTER.get()
 
 MIN_STEPS = 2000  # shorter runs finish before a bar would be worth drawing
 INTERVAL = 0.1  # seconds between redraws
@@ -23,6 +45,7 @@ class Bar:
         self.width = width
         self.last = 0.0
         self.shown = False
+        self.finished = False  # the full bar and its newline are written
 
     @property
     def active(self) -> bool:
@@ -30,7 +53,7 @@ class Bar:
         return bool(isatty and isatty())
 
     def __call__(self, done: int, total: int) -> None:
-        if total < MIN_STEPS or not self.active:
+        if total < MIN_STEPS or not self.active or (self.finished and done >= total):
             return
         now = time.monotonic()
         if done < total and now - self.last < INTERVAL:
@@ -42,4 +65,5 @@ class Bar:
         self.shown = True
         if done >= total:
             self.stream.write("\n")
+            self.finished = True
         self.stream.flush()

@@ -10,7 +10,8 @@ a contiguous stretch, so the printers' memories of shared sums keep serving it, 
 split follows the real cost of the items (a 64-term sum or a short update) without a guess.
 
 The copy is made with ``os.fork`` (Linux only; no threads running), so ``func`` needs no
-pickling; its results come back pickled through a pipe. Whatever goes wrong in the copy,
+pickling; its results come back pickled through a pipe. Progress goes to the callback of
+:func:`tracer.progress.reporting`, if one is set. Whatever goes wrong in the copy,
 this process computes its part itself: the result is the same either way. Set
 ``TRACER_WORKERS=1`` to compute everything in one process.
 """
@@ -30,6 +31,8 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
+
+from tracer.progress import reporter
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -63,9 +66,16 @@ def map_both_ends(
     """``[func(x) for x in items]``, shared with a forked copy of this process when the list is
     at least ``min_items`` long (default :data:`MIN_ITEMS`) and the machine allows (see
     :func:`can_share`)."""
+    report = reporter()
     if len(items) < (MIN_ITEMS if min_items is None else min_items) or not can_share():
-        return [func(x) for x in items]
-    return _shared(func, items, chunk)
+        if report is None:
+            return [func(x) for x in items]
+        out: list[R] = []
+        for start in range(0, len(items), chunk):
+            out += [func(x) for x in items[start : start + chunk]]
+            report(len(out), len(items))
+        return out
+    return _shared(func, items, chunk, report)
 
 
 class _Claims:
@@ -78,6 +88,7 @@ class _Claims:
         self.file.flush()
         self.bounds = mmap.mmap(self.file.fileno(), _BOUNDS.size)
         _BOUNDS.pack_into(self.bounds, 0, 0, total)
+        self.total = total
 
     def take(self, chunk: int, from_front: bool) -> tuple[int, int] | None:
         """The next stretch for one side, or None when the two sides have met."""
@@ -96,6 +107,11 @@ class _Claims:
         finally:
             fcntl.lockf(self.file.fileno(), fcntl.LOCK_UN)
 
+    def taken(self) -> int:
+        """How many items the two sides have claimed so far."""
+        front, back = _BOUNDS.unpack_from(self.bounds, 0)
+        return front + self.total - back
+
     def met(self) -> int:
         """Where the two sides met (both done claiming)."""
         return _BOUNDS.unpack_from(self.bounds, 0)[0]
@@ -105,7 +121,9 @@ class _Claims:
         self.file.close()
 
 
-def _shared(func: Callable[[T], R], items: Sequence[T], chunk: int) -> list[R]:
+def _shared(
+    func: Callable[[T], R], items: Sequence[T], chunk: int, report: Callable[[int, int], None] | None
+) -> list[R]:
     try:
         claims = _Claims(len(items))
     except OSError:  # no temporary file: one process
@@ -119,6 +137,8 @@ def _shared(func: Callable[[T], R], items: Sequence[T], chunk: int) -> list[R]:
     try:
         while (stretch := claims.take(chunk, from_front=True)) is not None:
             front += [func(x) for x in items[stretch[0] : stretch[1]]]
+            if report is not None:  # what both sides have taken; done once the copy's part is here
+                report(min(claims.taken(), len(items) - 1), len(items))
         met = claims.met()
         back = _received(read_end, pid, met)
         pid = 0
@@ -127,6 +147,8 @@ def _shared(func: Callable[[T], R], items: Sequence[T], chunk: int) -> list[R]:
         claims.close()
     if back is None:  # the copy failed: its stretch computed here
         back = [func(x) for x in items[met:]]
+    if report is not None:
+        report(len(items), len(items))
     return front + back
 
 

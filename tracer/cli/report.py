@@ -127,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tracer import api
-    from tracer.progress import Bar
+    from tracer.progress import Bar, reporting
 
     target = check_output(args.output)
     fmt = args.format or format_of(args.output)
@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
         **options,
     )
     try:
-        text = traced.render(fmt)
+        with reporting(Bar("report")):  # the step blocks of a large report
+            text = traced.render(fmt)
     except TracerError as err:
         if err.where.startswith("only"):  # the API's name for the option; here it is --only
             raise TracerError(err.problem, "--" + err.where) from None
