@@ -13,6 +13,7 @@ from functools import cached_property
 import sympy as sp
 
 from tracer import activations, losses
+from tracer.forms import add, mul
 from tracer.notation import Notation, for_network, key, symbol
 from tracer.spec import NetworkSpec
 
@@ -133,13 +134,10 @@ class Network:
 
     def net_input(self, unit: Unit, n: int) -> sp.Expr:
         """z = Σ_i W_ji a_i + b_j, kept in written order (weights first, bias last)."""
-        terms = [
-            sp.Mul(symbol(w), symbol(self.a(unit.layer - 1, i, n)), evaluate=False)
-            for i, w in enumerate(unit.weights, 1)
-        ]
+        terms = [mul(symbol(w), symbol(self.a(unit.layer - 1, i, n))) for i, w in enumerate(unit.weights, 1)]
         if unit.bias is not None:
             terms.append(symbol(unit.bias))
-        return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+        return add(*terms)
 
     def uses(self, param: str) -> tuple[tuple[Unit, int | None], ...]:
         """Where a parameter enters: (unit, input index) for a weight, (unit, None) for a bias."""
