@@ -480,3 +480,23 @@ def test_an_interruption_while_writing_removes_the_temporary_file(
         common.emit("a whole new report\n" * 1000, out)
     assert out.read_bytes() == b"previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_lines_are_written_as_their_joined_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report handed over as lines (a batch at a time) is the text they join, in a file, through
+    a symbolic link and on stdout: batch edges, a non-ASCII line, an empty last line."""
+    from tracer.cli import common
+
+    lines = [f"line {k}" if k != 2500 else "2 inputs → 64 relu" for k in range(4321)] + [""]
+    text = "\n".join(lines)
+    out = tmp_path / "report.md"
+    common.emit(lines, out)
+    assert out.read_text(encoding="utf-8") == text
+    link = tmp_path / "link.md"
+    link.symlink_to(out)
+    common.emit(lines[:-1] + ["the end", ""], link)
+    assert out.read_text(encoding="utf-8") == "\n".join(lines[:-1] + ["the end", ""])
+    shown = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", shown)
+    common.emit(lines, None)
+    assert shown.getvalue() == text

@@ -135,15 +135,20 @@ class Traced:
     def render(self, fmt: str = "md", **options: Any) -> str:
         """The report as text: ``md``, ``tex``, ``html``, ``json``, or for embedding ``rst``
         (the Sphinx directive) and ``arithmatex`` (HTML with LaTeX math, the MkDocs fence)."""
+        return "\n".join(self.render_lines(fmt, **options))
+
+    def render_lines(self, fmt: str = "md", **options: Any) -> list[str]:
+        """:meth:`render`'s text as the lines that ``"\\n"`` joins (the last one empty), to write
+        a large report out piece by piece."""
         import jinja2
 
         from tracer.errors import TracerError
-        from tracer.render import render
+        from tracer.render import render_lines
 
         _check_names(options)
         opts = self.options
         try:
-            return render(self.trace, opts, fmt=fmt, **options)
+            return render_lines(self.trace, opts, fmt=fmt, **options)
         except jinja2.TemplateError as err:
             raise TracerError(_template_problem(err), "template") from None
         except RecursionError:

@@ -115,26 +115,32 @@ def view_of(trace: Trace, view: str | None = None) -> str:
     return view or limits.view_for(len(net.params) * net.n_samples)
 
 
-@paused  # the template pass too: collections there walked the whole context (0.2 s at [2,64,64,64,1])
 def render(trace: Trace, options: Options | str | None = None, **changes: object) -> str:
     """The report of ``trace`` as text.
 
     ``options`` is an :class:`Options` or just a format name; keyword arguments change
     single options: ``render(t, "tex", notation="node", lang="zh")``.
     """
+    return "\n".join(render_lines(trace, options, **changes))
+
+
+@paused  # the template pass too: collections there walked the whole context (0.2 s at [2,64,64,64,1])
+def render_lines(trace: Trace, options: Options | str | None = None, **changes: object) -> list[str]:
+    """:func:`render`'s text as the pieces that ``"\\n"`` joins: a 55 MB report can be written
+    out piece by piece, never whole in memory (where one arrow would make it 2 bytes a character)."""
     base = Options(fmt=options) if isinstance(options, str) else options or Options()
     opts = replace(base, **changes)  # type: ignore[arg-type]
     if opts.fmt == "json":
         if opts.only:
             raise TracerError("the JSON trace is always whole; --only is for md, tex and html", "only")
-        return dumps(to_json(trace, opts.detail, opts.sample_values))
+        return [dumps(to_json(trace, opts.detail, opts.sample_values))]
     strings = lang.Strings(opts.lang, _folders(opts.template_dir))
     env = make_env(opts.template_dir, opts.fmt)
     fmt = env.globals["f"]
     ctx = report_context(trace, opts, strings, fmt)
     lines = _lines(env.get_template(f"default/report.{fmt.name}.jinja2").generate(ctx))
     del ctx  # its strings are in the lines now: a large report would hold them twice
-    return _tidy_lines(lines)
+    return _tidied(lines)
 
 
 def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: formats.Format) -> dict:
@@ -207,6 +213,11 @@ def _tidy(text: str) -> str:
 
 def _tidy_lines(lines: list[str]) -> str:
     """:func:`_tidy` of the text of these lines."""
+    return "\n".join(_tidied(lines))
+
+
+def _tidied(lines: list[str]) -> list[str]:
+    """The lines of :func:`_tidy_lines`'s text (the last one empty: the text ends in a newline)."""
     out: list[str] = []
     for line in lines:
         line = line.rstrip()
@@ -215,4 +226,4 @@ def _tidy_lines(lines: list[str]) -> str:
     if out and not out[-1]:
         out.pop()
     out.append("")
-    return "\n".join(out) if len(out) > 1 else "\n"
+    return out if len(out) > 1 else ["", ""]

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from tracer.errors import TracerError
 from tracer.formats import FORMATS
@@ -83,16 +84,17 @@ def check_output(path: str | None) -> Path | None:
     return target
 
 
-def emit(text: str, target: Path | None) -> None:
+def emit(text: str | list[str], target: Path | None) -> None:
     """Write to stdout, or to ``target`` so that a failure never leaves a partial file.
 
-    A regular file is replaced atomically (temporary file in the same folder, then a
-    rename), keeping the mode of the file it replaces, or else the umask's default; a
-    symbolic link is written through to its target; a device or pipe (``/dev/null``,
-    ``/dev/stdout``) is written to directly.
+    ``text`` is a string, or lines that ``"\\n"`` joins (written a batch at a time: a large
+    report is never held whole as one string). A regular file is replaced atomically
+    (temporary file in the same folder, then a rename), keeping the mode of the file it
+    replaces, or else the umask's default; a symbolic link is written through to its target;
+    a device or pipe (``/dev/null``, ``/dev/stdout``) is written to directly.
     """
     if target is None:
-        sys.stdout.write(text)
+        _write(sys.stdout, text)
         sys.stdout.flush()
         return
     where = f"-o {target}"
@@ -100,7 +102,7 @@ def emit(text: str, target: Path | None) -> None:
         real = target.resolve()
         if real.exists() and not real.is_file():
             with open(real, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                _write(handle, text)
             return
         mode = real.stat().st_mode & 0o7777 if real.exists() else 0o666 & ~umask()
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
@@ -108,7 +110,7 @@ def emit(text: str, target: Path | None) -> None:
         raise TracerError(f"cannot write here ({exc.strerror or exc})", where) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            _write(handle, text)
         os.chmod(tmp, mode)
         os.replace(tmp, real)
     except BaseException as exc:
@@ -116,6 +118,20 @@ def emit(text: str, target: Path | None) -> None:
         if isinstance(exc, OSError):
             raise TracerError(f"cannot write here ({exc.strerror or exc})", where) from None
         raise
+
+
+_BATCH = 2000  # lines written at a time
+
+
+def _write(stream: TextIO, text: str | list[str]) -> None:
+    """``stream.write(text)``, or of the lines joined by newlines, a batch at a time."""
+    if isinstance(text, str):
+        stream.write(text)
+        return
+    for start in range(0, len(text), _BATCH):
+        if start:
+            stream.write("\n")
+        stream.write("\n".join(text[start : start + _BATCH]))
 
 
 def umask() -> int:

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         with reporting(Bar("report")):  # the step blocks of a large report
-            text = traced.render(fmt)
+            text = traced.render_lines(fmt)
     except TracerError as err:
         if err.where.startswith("only"):  # the API's name for the option; here it is --only
             raise TracerError(err.problem, "--" + err.where) from None
