@@ -192,7 +192,7 @@ class Traced:
         from tracer.cli.common import check_output, emit, format_of
         from tracer.errors import TracerError
 
-        text = self.render(fmt or format_of(os.fspath(path)), **options)
+        text = self.render_lines(fmt or format_of(os.fspath(path)), **options)
         try:
             target = check_output(os.fspath(path))
             assert target is not None
