@@ -10,10 +10,10 @@ a contiguous stretch, so the printers' memories of shared sums keep serving it, 
 split follows the real cost of the items (a 64-term sum or a short update) without a guess.
 
 The copy is made with ``os.fork`` (Linux only; no threads running), so ``func`` needs no
-pickling; its results come back pickled through a pipe. Progress goes to the callback of
-:func:`tracer.progress.reporting`, if one is set. Whatever goes wrong in the copy,
-this process computes its part itself: the result is the same either way. Set
-``TRACER_WORKERS=1`` to compute everything in one process.
+pickling; its results come back pickled (in a temporary file, or a pipe for one result).
+Progress goes to the callback of :func:`tracer.progress.reporting`, if one is set. Whatever
+goes wrong in the copy, this process computes its part itself: the result is the same either
+way. Set ``TRACER_WORKERS=1`` to compute everything in one process.
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 from tracer.progress import reporter
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-MIN_ITEMS = 2000  # below this, a fork and a pipe cost more than they save
+MIN_ITEMS = 2000  # below this, a fork and the pickled results cost more than they save
 CHUNK = 64  # items claimed at a time (one unit's incoming weights in the largest example)
 _BOUNDS = struct.Struct("qq")  # the first item not yet claimed from the front, and from the back
 
@@ -91,17 +91,19 @@ class _Claims:
         self.total = total
 
     def take(self, chunk: int, from_front: bool) -> tuple[int, int] | None:
-        """The next stretch for one side, or None when the two sides have met."""
+        """The next stretch for one side (at most ``chunk`` items, an eighth of what is left near
+        the end), or None when the two sides have met."""
         fcntl.lockf(self.file.fileno(), fcntl.LOCK_EX)
         try:
             front, back = _BOUNDS.unpack_from(self.bounds, 0)
             if front >= back:
                 return None
+            size = max(1, min(chunk, (back - front) // 8))  # smaller as they near: both end together
             if from_front:
-                stretch = (front, min(back, front + chunk))
+                stretch = (front, min(back, front + size))
                 _BOUNDS.pack_into(self.bounds, 0, stretch[1], back)
             else:
-                stretch = (max(front, back - chunk), back)
+                stretch = (max(front, back - size), back)
                 _BOUNDS.pack_into(self.bounds, 0, front, stretch[0])
             return stretch
         finally:
@@ -126,13 +128,12 @@ def _shared(
 ) -> list[R]:
     try:
         claims = _Claims(len(items))
+        results = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     except OSError:  # no temporary file: one process
         return [func(x) for x in items]
-    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy: from the back, then its results, and out without any cleanup
-        _copy(func, items, chunk, claims, read_end, write_end)
-    os.close(write_end)
+        _copy(func, items, chunk, claims, results)
     front: list[R] = []
     try:
         while (stretch := claims.take(chunk, from_front=True)) is not None:
@@ -140,10 +141,11 @@ def _shared(
             if report is not None:  # what both sides have taken; done once the copy's part is here
                 report(min(claims.taken(), len(items) - 1), len(items))
         met = claims.met()
-        back = _received(read_end, pid, met)
+        back = _received(results, pid, met)
         pid = 0
     finally:
-        _stop(pid, read_end)  # if this side failed, the copy too; the pipe in any case
+        _stop(pid, -1)  # if this side failed, the copy too
+        results.close()
         claims.close()
     if back is None:  # the copy failed: its stretch computed here
         back = [func(x) for x in items[met:]]
@@ -153,22 +155,23 @@ def _shared(
 
 
 def _copy(
-    func: Callable[[T], R], items: Sequence[T], chunk: int, claims: _Claims, read_end: int, write_end: int
+    func: Callable[[T], R], items: Sequence[T], chunk: int, claims: _Claims, results: IO[bytes]
 ) -> None:
-    """The forked copy's whole life: never returns, never runs the parent's exit handlers."""
+    """The forked copy's whole life: never returns, never runs the parent's exit handlers. Its
+    results go to a temporary file (read in one go once it has ended), not through a pipe
+    that would make both processes take turns at 64 kB."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C or a stop ends it quietly
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.close(read_end)
         stretches: list[list[R]] = []
         start = len(items)
         while (stretch := claims.take(chunk, from_front=False)) is not None:
             stretches.append([func(x) for x in items[stretch[0] : stretch[1]]])
             start = stretch[0]
-        results = [r for s in reversed(stretches) for r in s]
-        with os.fdopen(write_end, "wb") as pipe:
-            pickle.dump((start, results), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        done = [r for s in reversed(stretches) for r in s]
+        pickle.dump((start, done), results, protocol=pickle.HIGHEST_PROTOCOL)
+        results.flush()
         code = 0
     except BaseException:  # noqa: BLE001 - the parent computes this stretch itself
         pass
@@ -176,17 +179,17 @@ def _copy(
         os._exit(code)
 
 
-def _received(read_end: int, pid: int, met: int) -> list | None:
+def _received(results: IO[bytes], pid: int, met: int) -> list | None:
     """The copy's results for the items from ``met`` on, or None if it did not deliver them."""
-    try:
-        with os.fdopen(read_end, "rb", closefd=False) as pipe:
-            start, results = pickle.load(pipe)
-    except Exception:  # noqa: BLE001 - a copy that died says nothing
-        start, results = -1, None
     _, status = os.waitpid(pid, 0)
-    if status != 0 or start != met:
+    if status != 0:
         return None
-    return results
+    try:
+        results.seek(0)
+        start, done = pickle.load(results)
+    except Exception:  # noqa: BLE001 - whatever it left is not a result
+        return None
+    return done if start == met else None
 
 
 class Background(Generic[R]):
