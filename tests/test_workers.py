@@ -188,3 +188,12 @@ def test_a_finished_bar_is_written_once() -> None:
     for done in (1000, 2999, 3000, 3000):
         bar(done, 3000)
     assert screen.getvalue().count("100% 3000/3000\n") == 1
+
+
+def test_background_work_pickles_and_copies_as_its_result() -> None:
+    import copy
+    import pickle
+
+    work = workers.Background(sum, [1, 2, 3])
+    assert pickle.loads(pickle.dumps(work)).result() == 6
+    assert copy.deepcopy(work).result() == 6 and work.result() == 6

@@ -49,19 +49,20 @@ class Network:
     params: tuple[Param, ...]
     units: tuple[tuple[Unit, ...], ...]  # units[l-1] = units of layer l
 
-    @property
+    # (cached: the derivation and the exact pass ask for these hundreds of thousands of times)
+    @cached_property
     def sizes(self) -> tuple[int, ...]:
         return (self.spec.n_inputs, *(len(layer) for layer in self.units))
 
-    @property
+    @cached_property
     def depth(self) -> int:
         return len(self.units)
 
-    @property
+    @cached_property
     def n_samples(self) -> int:
         return len(self.spec.samples)
 
-    @property
+    @cached_property
     def batch(self) -> bool:
         return self.n_samples > 1
 
@@ -105,20 +106,33 @@ class Network:
     def _n(self, n: int) -> int | None:
         return n if self.batch else None
 
+    @cached_property
+    def _keys(self) -> dict[tuple[str, int, int, int], str]:
+        """The keys of units' quantities made so far: (name, layer, index, sample) → key."""
+        return {}
+
+    def _unit_key(self, name: str, layer: int, j: int, n: int) -> str:
+        found = self._keys.get((name, layer, j, n))
+        if found is None:
+            if name in ("x", "y"):
+                found = key(name, None, j, sample=self._n(n))
+            else:
+                found = key(name, layer, j, sample=self._n(n))
+            self._keys[(name, layer, j, n)] = found
+        return found
+
     def a(self, layer: int, j: int, n: int) -> str:
         """Output of unit j of ``layer``; layer 0 is the input x."""
-        if layer == 0:
-            return key("x", None, j, sample=self._n(n))
-        return key("a", layer, j, sample=self._n(n))
+        return self._unit_key("x" if layer == 0 else "a", layer, j, n)
 
     def z(self, layer: int, j: int, n: int) -> str:
-        return key("z", layer, j, sample=self._n(n))
+        return self._unit_key("z", layer, j, n)
 
     def y(self, k: int, n: int) -> str:
-        return key("y", None, k, sample=self._n(n))
+        return self._unit_key("y", 0, k, n)
 
     def delta(self, layer: int, j: int, n: int) -> str:
-        return key("delta", layer, j, sample=self._n(n))
+        return self._unit_key("delta", layer, j, n)
 
     def loss_key(self, n: int | None = None) -> str:
         return "L" if n is None or not self.batch else f"L@{n}"

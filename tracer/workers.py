@@ -230,6 +230,10 @@ class Background(Generic[R]):
         self._pid, self._read_end = pid, read_end
         self._reaper = weakref.finalize(self, _stop, pid, read_end, os.getpid())
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled or copied as its result (the forked copy belongs to this process alone)."""
+        return {"_done": True, "_value": self.result(), "_func": None, "_args": (), "_pid": 0}
+
     def result(self) -> R:
         if not self._done:
             value = self._received() if self._pid else None
