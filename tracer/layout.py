@@ -96,10 +96,21 @@ def width(latex: str) -> int:
     """Roughly how many characters wide ``latex`` looks when typeset."""
     found = _widths.get(latex)
     if found is None:
-        found = _product_width(latex) if _DOT in latex else _width(latex)
-        if len(latex) <= _MEMO_LENGTH:
-            _widths.put(latex, found)
+        if len(latex) > _MEMO_LENGTH:
+            return _product_width(latex) if _DOT in latex else _width(latex)
+        shape = latex.translate(_ZEROS)  # W^{[2]}_{49,1} is as wide as W^{[0]}_{00,0}: see _ZEROS
+        found = _widths.get(shape)
+        if found is None:
+            found = _product_width(shape) if _DOT in shape else _width(shape)
+            _widths.put(shape, found)
+        _widths.put(latex, found)
     return found
+
+
+#: Every digit written as 0: no pattern of :func:`_width`, :func:`_product_width` or
+#: :func:`fits_a_slot` tells one digit from another, and each counts a digit as one character,
+#: so a text and its shape measure alike; the 8577 weights of a large network have a few shapes.
+_ZEROS = str.maketrans("123456789", "000000000")
 
 
 _DOT = r" \cdot "
@@ -211,16 +222,20 @@ def fits_a_slot(latex: str) -> bool:
     measures: balanced, no sign between spaces, no space or sign at either end."""
     found = _fills.get(latex)
     if found is None:
-        found = (
-            latex == latex.strip()
-            and latex != ""
-            and latex.count("{") == latex.count("}")
-            and latex.count(r"\left") == latex.count(r"\right")
-            and " + " not in latex
-            and " - " not in latex
-            and latex[:2] not in ("- ", "+ ", "= ")
-            and latex[-2:] not in (" -", " +", " =")
-        )
+        shape = latex.translate(_ZEROS) if len(latex) <= _MEMO_LENGTH else latex
+        found = _fills.get(shape)
+        if found is None:
+            found = (
+                shape == shape.strip()
+                and shape != ""
+                and shape.count("{") == shape.count("}")
+                and shape.count(r"\left") == shape.count(r"\right")
+                and " + " not in shape
+                and " - " not in shape
+                and shape[:2] not in ("- ", "+ ", "= ")
+                and shape[-2:] not in (" -", " +", " =")
+            )
+            _fills.put(shape, found)
         _fills.put(latex, found)
     return found
 
