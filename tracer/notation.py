@@ -118,6 +118,7 @@ class Notation:
     sizes: tuple[int, ...] = ()
     shared: frozenset[int] = frozenset()
     _names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # see latex
 
     def __post_init__(self) -> None:
         if self.name not in NOTATIONS:
@@ -157,8 +158,12 @@ class Notation:
     # -- LaTeX
 
     def latex(self, k: str) -> str:
-        """LaTeX for a canonical key (or a generic symbol such as ``W``, ``z``)."""
-        return _latex(self, k)
+        """LaTeX for a canonical key (or a generic symbol such as ``W``, ``z``); kept by key
+        (a report asks for the same names tens of thousands of times)."""
+        found = self._texts.get(k)
+        if found is None:
+            found = self._texts[k] = _latex(self, k)
+        return found
 
     def _base_latex(self, b: _Base) -> str:
         sample = f"({b.sample})" if b.sample is not None else ""

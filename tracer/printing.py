@@ -92,6 +92,11 @@ class TracerPrinter(LatexPrinter):
         self.rounded |= found[1]
         return found[0]
 
+    def _symbol_text(self, symbol: sp.Symbol) -> str:
+        """``self._print(symbol)``, through the cache by name."""
+        mark = SLOT_MARKS.get(symbol)
+        return mark if mark is not None else self.print_key(symbol.name)
+
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr in SLOT_MARKS:
             return SLOT_MARKS[expr]
@@ -114,6 +119,13 @@ class TracerPrinter(LatexPrinter):
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         terms = list(expr.args)
+        if self._plain_products and all(_plain(t) for t in terms):
+            # a net input Σ W·a + b, or a sum over the next layer: each symbol's text (number)
+            # once, by name; the same text as the general loop below (a plain term has no sign)
+            sign, text = self._settings["mul_symbol_latex"], self._symbol_text
+            return " + ".join(
+                text(t) if type(t) is sp.Symbol else sign.join([text(a) for a in t.args]) for t in terms
+            )
         minus = [_minus(t) for t in terms]
         ordered = [t for t, m in zip(terms, minus, strict=True) if not m]
         ordered += [t for t, m in zip(terms, minus, strict=True) if m]
