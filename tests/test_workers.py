@@ -119,7 +119,6 @@ def _pid_or_fail(fail_in_copy: int) -> int:
 def test_background_work_is_done_by_the_copy_or_else_here() -> None:
     assert workers.Background(_pid_or_fail, 0).result() != os.getpid()
     assert workers.Background(_pid_or_fail, os.getpid()).result() == os.getpid()  # the copy failed
-    assert workers.Background(_pid_or_fail, 0, worth=False).result() == os.getpid()
 
 
 def test_background_work_that_cannot_share_is_done_at_once(monkeypatch: pytest.MonkeyPatch) -> None:

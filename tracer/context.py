@@ -119,7 +119,7 @@ def _iteration(
 
     samples = []
     for n in net.samples():
-        forward = [
+        forward_pass = [
             {"layer": l, "title": _layer_title(net, l, t), "units": units(("net", "act"), n, l)}
             for l in range(1, net.depth + 1)
         ]
@@ -139,7 +139,7 @@ def _iteration(
                 "index": n,
                 "inputs": _listing(m, [net.a(0, i, n) for i in range(1, net.sizes[0] + 1)]),
                 "targets": _listing(m, [net.y(k, n) for k in range(1, net.sizes[-1] + 1)]),
-                "forward": forward,
+                "forward": forward_pass,
                 "loss": loss,
                 "backward": backward,
             }

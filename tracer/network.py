@@ -107,29 +107,25 @@ class Network:
         return n if self.batch else None
 
     @cached_property
-    def _keys(self) -> dict[tuple[str, int, int, int], str]:
+    def _keys(self) -> dict[tuple[str, int | None, int, int], str]:
         """The keys of units' quantities made so far: (name, layer, index, sample) → key."""
         return {}
 
-    def _unit_key(self, name: str, layer: int, j: int, n: int) -> str:
+    def _unit_key(self, name: str, layer: int | None, j: int, n: int) -> str:
         found = self._keys.get((name, layer, j, n))
         if found is None:
-            if name in ("x", "y"):
-                found = key(name, None, j, sample=self._n(n))
-            else:
-                found = key(name, layer, j, sample=self._n(n))
-            self._keys[(name, layer, j, n)] = found
+            found = self._keys[(name, layer, j, n)] = key(name, layer, j, sample=self._n(n))
         return found
 
     def a(self, layer: int, j: int, n: int) -> str:
         """Output of unit j of ``layer``; layer 0 is the input x."""
-        return self._unit_key("x" if layer == 0 else "a", layer, j, n)
+        return self._unit_key("x", None, j, n) if layer == 0 else self._unit_key("a", layer, j, n)
 
     def z(self, layer: int, j: int, n: int) -> str:
         return self._unit_key("z", layer, j, n)
 
     def y(self, k: int, n: int) -> str:
-        return self._unit_key("y", 0, k, n)
+        return self._unit_key("y", None, k, n)
 
     def delta(self, layer: int, j: int, n: int) -> str:
         return self._unit_key("delta", layer, j, n)

@@ -92,17 +92,10 @@ class TracerPrinter(LatexPrinter):
         self.rounded |= found[1]
         return found[0]
 
-    def _symbol_text(self, symbol: sp.Symbol) -> str:
-        """``self._print(symbol)``, through the cache by name."""
-        mark = SLOT_MARKS.get(symbol)
-        return mark if mark is not None else self.print_key(symbol.name)
-
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        if expr in SLOT_MARKS:
-            return SLOT_MARKS[expr]
-        if self.values is not None and expr.name in self.values:
-            return self._number(self.values[expr.name], bracket=True)
-        return self.notation.latex(expr.name)
+        """A slot's marker, else what :meth:`print_key` gives for the symbol's key."""
+        mark = SLOT_MARKS.get(expr)
+        return mark if mark is not None else self.print_key(expr.name)
 
     def _number(self, value: object, bracket: bool = False) -> str:
         if not rounded(value, self.digits)[1]:
@@ -122,7 +115,7 @@ class TracerPrinter(LatexPrinter):
         if self._plain_products and all(_plain(t) for t in terms):
             # a net input Σ W·a + b, or a sum over the next layer: each symbol's text (number)
             # once, by name; the same text as the general loop below (a plain term has no sign)
-            sign, text = self._settings["mul_symbol_latex"], self._symbol_text
+            sign, text = self._settings["mul_symbol_latex"], self._print_Symbol
             return " + ".join(
                 text(t) if type(t) is sp.Symbol else sign.join([text(a) for a in t.args]) for t in terms
             )

@@ -3,7 +3,7 @@
 The library never prints: :func:`tracer.trace.trace` takes an optional ``progress``
 callback, and the command line passes a :class:`Bar` when stderr is a terminal. Work deep
 inside a render (the step blocks of a large report, :mod:`tracer.workers`) tells whatever
-callback :func:`reporting` set around it, through :func:`report`.
+callback :func:`reporting` set around it (see :func:`reporter`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _REPORTER: ContextVar[Callable[[int, int], None] | None] = ContextVar("tracer_pr
 
 @contextmanager
 def reporting(callback: Callable[[int, int], None] | None) -> Iterator[None]:
-    """Within this block, :func:`report` calls ``callback(done, total)``."""
+    """Within this block, :func:`reporter` gives ``callback`` (called as ``callback(done, total)``)."""
     token = _REPORTER.set(callback)
     try:
         yield

@@ -148,10 +148,9 @@ def trace(
     elif not exact:
         result = Check(TOO_LARGE, TOO_LARGE)
     else:
-        worth = net.n_samples * len(net.trainable) >= BACKGROUND_CHECK
-        result = Background(self_check, net, exact[0].params, exact[0].values, worth=worth)
-        if not worth:
-            result = result.result()
+        args = (net, exact[0].params, exact[0].values)
+        large = net.n_samples * len(net.trainable) >= BACKGROUND_CHECK
+        result = Background(self_check, *args) if large else self_check(*args)
     return Trace(net, its, final, result, stop)
 
 

@@ -10,7 +10,7 @@ a contiguous stretch, so the printers' memories of shared sums keep serving it, 
 split follows the real cost of the items (a 64-term sum or a short update) without a guess.
 
 The copy is made with ``os.fork`` (Linux only; no threads running), so ``func`` needs no
-pickling; its results come back pickled (in a temporary file, or a pipe for one result).
+pickling; its results come back pickled in a temporary file.
 Progress goes to the callback of :func:`tracer.progress.reporting`, if one is set. Whatever
 goes wrong in the copy, this process computes its part itself: the result is the same either
 way. Set ``TRACER_WORKERS=1`` to compute everything in one process.
@@ -128,12 +128,13 @@ def _shared(
 ) -> list[R]:
     try:
         claims = _Claims(len(items))
-        results = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     except OSError:  # no temporary file: one process
         return [func(x) for x in items]
-    pid = os.fork()
-    if pid == 0:  # the copy: from the back, then its results, and out without any cleanup
-        _copy(func, items, chunk, claims, results)
+    try:
+        pid, results = _fork(lambda: _back(func, items, chunk, claims))
+    except OSError:
+        claims.close()
+        return [func(x) for x in items]
     front: list[R] = []
     try:
         while (stretch := claims.take(chunk, from_front=True)) is not None:
@@ -141,94 +142,85 @@ def _shared(
             if report is not None:  # what both sides have taken; done once the copy's part is here
                 report(min(claims.taken(), len(items) - 1), len(items))
         met = claims.met()
-        back = _received(results, pid, met)
+        delivered = _collect(pid, results)
         pid = 0
     finally:
-        _stop(pid, -1)  # if this side failed, the copy too
-        results.close()
+        _stop(pid, results)  # if this side failed, the copy too
         claims.close()
-    if back is None:  # the copy failed: its stretch computed here
+    start, back = delivered[0] if delivered is not None else (-1, [])
+    if start != met:  # the copy failed: its stretch computed here
         back = [func(x) for x in items[met:]]
     if report is not None:
         report(len(items), len(items))
     return front + back
 
 
-def _copy(
-    func: Callable[[T], R], items: Sequence[T], chunk: int, claims: _Claims, results: IO[bytes]
-) -> None:
-    """The forked copy's whole life: never returns, never runs the parent's exit handlers. Its
-    results go to a temporary file (read in one go once it has ended), not through a pipe
-    that would make both processes take turns at 64 kB."""
-    code = 1
+def _back(func: Callable[[T], R], items: Sequence[T], chunk: int, claims: _Claims) -> tuple[int, list[R]]:
+    """The copy's part: stretches from the back until the sides meet; (where it began, results)."""
+    stretches: list[list[R]] = []
+    start = len(items)
+    while (stretch := claims.take(chunk, from_front=False)) is not None:
+        stretches.append([func(x) for x in items[stretch[0] : stretch[1]]])
+        start = stretch[0]
+    return start, [r for s in reversed(stretches) for r in s]
+
+
+def _fork(produce: Callable[[], object]) -> tuple[int, IO[bytes]]:
+    """A forked copy that pickles ``produce()`` into a temporary file and ends, exiting 0 only
+    when it delivered: (its pid, the file). The copy never returns here and never runs this
+    process's exit handlers; a file read in one go once it has ended spares both processes the
+    turns a pipe would take at 64 kB."""
+    results = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _stop
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C or a stop ends it quietly
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        stretches: list[list[R]] = []
-        start = len(items)
-        while (stretch := claims.take(chunk, from_front=False)) is not None:
-            stretches.append([func(x) for x in items[stretch[0] : stretch[1]]])
-            start = stretch[0]
-        done = [r for s in reversed(stretches) for r in s]
-        pickle.dump((start, done), results, protocol=pickle.HIGHEST_PROTOCOL)
-        results.flush()
-        code = 0
-    except BaseException:  # noqa: BLE001 - the parent computes this stretch itself
-        pass
-    finally:
-        os._exit(code)
+        pid = os.fork()
+    except OSError:
+        results.close()
+        raise
+    if pid == 0:
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C or a stop ends it quietly
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            pickle.dump(produce(), results, protocol=pickle.HIGHEST_PROTOCOL)
+            results.flush()
+            code = 0
+        except BaseException:  # noqa: BLE001 - the parent computes it itself
+            pass
+        finally:
+            os._exit(code)
+    return pid, results
 
 
-def _received(results: IO[bytes], pid: int, met: int) -> list | None:
-    """The copy's results for the items from ``met`` on, or None if it did not deliver them."""
+def _collect(pid: int, results: IO[bytes]) -> tuple[Any] | None:
+    """(what the copy delivered,) once it has ended, or None if it failed."""
     _, status = os.waitpid(pid, 0)
     if status != 0:
         return None
     try:
         results.seek(0)
-        start, done = pickle.load(results)
+        return (pickle.load(results),)
     except Exception:  # noqa: BLE001 - whatever it left is not a result
         return None
-    return done if start == met else None
 
 
 class Background(Generic[R]):
-    """``func(*args)`` computed in a forked copy while this process goes on, when ``worth`` it
-    and the machine allows; :meth:`result` waits for it. Otherwise it is computed at once, here.
+    """``func(*args)`` computed in a forked copy while this process goes on, where the machine
+    allows (:func:`can_share`); :meth:`result` waits for it. Otherwise it is computed at once, here.
     If the copy fails, :meth:`result` computes it here (and raises any error, then). A result
     never asked for is not waited for: the copy is stopped and reaped when this object goes
     (or at exit)."""
 
-    def __init__(self, func: Callable[..., R], *args: Any, worth: bool = True) -> None:
+    def __init__(self, func: Callable[..., R], *args: Any) -> None:
         self._func, self._args = func, args
         self._done = False
         self._value: R | None = None
         self._pid = 0
-        if worth and can_share():
-            self._start()
-        else:  # here and now, as a plain call would
+        if can_share():
+            with contextlib.suppress(OSError):  # no temporary file or no fork: here, when asked
+                self._pid, self._results = _fork(lambda: func(*args))
+                self._reaper = weakref.finalize(self, _stop, self._pid, self._results, os.getpid())
+        if not self._pid:  # here and now, as a plain call would
             self.result()
-
-    def _start(self) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.close(read_end)
-                value = self._func(*self._args)
-                with os.fdopen(write_end, "wb") as pipe:
-                    pickle.dump(value, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent computes it itself
-                pass
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        self._pid, self._read_end = pid, read_end
-        self._reaper = weakref.finalize(self, _stop, pid, read_end, os.getpid())
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled or copied as its result (the forked copy belongs to this process alone)."""
@@ -246,22 +238,17 @@ class Background(Generic[R]):
         self._reaper.detach()
         pid, self._pid = self._pid, 0
         try:
-            with os.fdopen(self._read_end, "rb") as pipe:
-                value = pickle.load(pipe)
-        except Exception:  # noqa: BLE001 - a copy that died says nothing
-            _stop(pid, -1)
-            return None
-        except BaseException:  # Ctrl-C while waiting: stop the copy too
-            _stop(pid, -1)
-            raise
-        _, status = os.waitpid(pid, 0)
-        return (value,) if status == 0 else None
+            value = _collect(pid, self._results)
+            pid = 0
+        finally:
+            _stop(pid, self._results)  # Ctrl-C while waiting: the copy is stopped too
+        return value
 
 
-def _stop(pid: int, fd: int, owner: int | None = None) -> None:
-    """Stop and reap a copy whose result is not wanted (none if ``pid`` is 0); close its pipe.
-    Only in the process that made it (``owner``): a forked copy of that process shares the
-    objects, not the child."""
+def _stop(pid: int, results: IO[bytes], owner: int | None = None) -> None:
+    """Stop and reap a copy (none if ``pid`` is 0) and close its results' file. Only in the
+    process that made it (``owner``): a forked copy of that process shares the objects, not
+    the child."""
     if owner is not None and owner != os.getpid():
         return
     if pid:
@@ -269,6 +256,4 @@ def _stop(pid: int, fd: int, owner: int | None = None) -> None:
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.waitpid(pid, 0)
-    if fd >= 0:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    results.close()
