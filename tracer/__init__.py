@@ -1,33 +1,31 @@
 """tracer: backpropagation explained step by step, derived by SymPy, never a slip.
 
 ``tracer.trace(spec)`` derives and computes a network's every step and returns a
-:class:`~tracer.api.Traced`, whose methods render the report (see :mod:`tracer.api`).
-Importing tracer is cheap: SymPy loads on the first trace.
+:class:`~tracer.report.traced.Traced`, whose methods render the report (see :mod:`tracer.api`).
+
+The package is the pipeline, one subpackage per stage, each importing only from those before
+it: ``functions`` → ``spec`` → ``derive`` → ``evaluate`` → ``report`` → ``homework`` →
+``api`` → ``embed`` → ``cli``; ``errors`` and ``notation`` are shared by all.
+
+Importing tracer is cheap: the API's names load :mod:`tracer.api`, and with it SymPy, on first use.
 """
-
-import sys
-import types
-
-from tracer.api import Traced, load, trace
-from tracer.checking import Checked, check, variants
 
 __version__ = "0.2.0"
 __all__ = ["Checked", "Traced", "__version__", "check", "load", "trace", "variants"]
 
-
-class _Package(types.ModuleType):
-    """The ``tracer`` package, whose ``trace``, ``check`` and ``variants`` stay the functions above.
-
-    Python sets ``tracer.trace`` to the submodule ``tracer/trace.py`` (the Trace data model)
-    when that is first imported, and likewise ``tracer.check`` (``tracer/check.py``, the
-    gradients' self-check) and ``tracer.variants``; those assignments are skipped. ``from
-    tracer.trace import Trace`` and ``sys.modules["tracer.trace"]`` still give the modules.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in ("trace", "check", "variants") and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
+_API = frozenset(__all__) - {"__version__"}
+TYPE_CHECKING = False  # not typing's: importing typing alone costs more than importing tracer
+if TYPE_CHECKING:
+    from tracer.api import Checked, Traced, check, load, trace, variants  # noqa: F401
 
 
-sys.modules[__name__].__class__ = _Package
+def __getattr__(name: str) -> object:
+    if name in _API:
+        from tracer import api  # loads SymPy: kept out of ``import tracer``
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'tracer' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _API)

@@ -19,7 +19,7 @@ from tracer import __version__
 from tracer.cli import check, diagram, info, report, variants
 from tracer.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Parser
 from tracer.errors import TracerError
-from tracer.formats import FORMATS
+from tracer.report.formats import FORMATS
 
 __all__ = ["FORMATS", "build_parser", "entry", "main"]
 

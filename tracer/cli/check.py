@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from tracer.cli.common import EXIT_OK, EXIT_WRONG_ANSWER, check_output, digits, emit, format_of, iterations
 from tracer.errors import TracerError
-from tracer.lang import LANGUAGES
 from tracer.notation import NOTATIONS
+from tracer.report.lang import LANGUAGES
 
 if TYPE_CHECKING:
-    from tracer.marking import Marking
+    from tracer.homework.marking import Marking
 
 CHECK_FORMATS = ("md", "html", "tex", "json")
 SUFFIX = {"md": ".md", "html": ".html", "tex": ".tex", "json": ".json"}
@@ -76,11 +76,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer import answers as reading
-    from tracer import marking, tolerance
-    from tracer.checking import traced_for
-    from tracer.render import Options
-    from tracer.spec import load
+    from tracer.homework import answers as reading
+    from tracer.homework import marking
+    from tracer.homework.checking import traced_for
+    from tracer.report.render import Options
+    from tracer.spec import tolerance
+    from tracer.spec.model import load
 
     files = _answer_files(args.answers)
     many = len(files) > 1 or any(Path(a).is_dir() for a in args.answers)
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         fragment=args.fragment,
         template_dir=args.templates,
     )
-    from tracer.feedback import Renderer
+    from tracer.homework.feedback import Renderer
 
     feedback = Renderer(options)
     outputs: list[tuple[Path | None, str]] = []

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tracer.cli.common import EXIT_OK, add_spec, check_output, digits, emit, iterations
 from tracer.errors import TracerError
-from tracer.lang import LANGUAGES
-from tracer.limits import LimitError
 from tracer.notation import NOTATIONS
+from tracer.report.lang import LANGUAGES
+from tracer.spec.limits import LimitError
 
 DIAGRAM_FORMATS = ("svg", "tikz")
 _SUFFIXES = {".svg": "svg", ".tex": "tikz", ".tikz": "tikz"}
@@ -105,11 +105,11 @@ def format_of(output: str | None, given: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer.diagram import build
-    from tracer.lang import Strings
-    from tracer.render import template_dirs
-    from tracer.spec import load
-    from tracer.trace import trace
+    from tracer.evaluate.tracing import trace
+    from tracer.report.diagram import build
+    from tracer.report.lang import Strings
+    from tracer.report.render import template_dirs
+    from tracer.spec.model import load
 
     target = check_output(args.output)
     fmt = format_of(args.output, args.format)

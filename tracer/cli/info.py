@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from tracer import examples
 from tracer.cli.common import EXIT_OK, emit
+from tracer.spec import examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,11 +43,11 @@ def _examples(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     if args.trace:
-        from tracer.traceschema import trace_schema
+        from tracer.report.traceschema import trace_schema
 
         emit(json.dumps(trace_schema(), indent=2, ensure_ascii=False) + "\n", None)
         return EXIT_OK
-    from tracer.schema import schema
+    from tracer.spec.schema import schema
 
     emit(json.dumps(schema(), indent=2) + "\n", None)
     return EXIT_OK

@@ -7,16 +7,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracer import limits
 from tracer.cli.common import EXIT_OK, add_spec, check_output, detail, digits, emit, format_of, iterations
 from tracer.errors import TracerError
-from tracer.formats import FORMATS
-from tracer.lang import LANGUAGES
-from tracer.limits import JSON_SAMPLE_VALUES, SAMPLE_VALUES, VIEWS, LimitError
 from tracer.notation import NOTATIONS
+from tracer.report.formats import FORMATS
+from tracer.report.lang import LANGUAGES
+from tracer.spec import limits
+from tracer.spec.limits import JSON_SAMPLE_VALUES, SAMPLE_VALUES, VIEWS, LimitError
 
 if TYPE_CHECKING:
-    from tracer.spec import NetworkSpec
+    from tracer.spec.model import NetworkSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -127,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tracer import api
-    from tracer.progress import Bar, reporting
+    from tracer.evaluate.progress import Bar, reporting
 
     target = check_output(args.output)
     fmt = args.format or format_of(args.output)
@@ -208,6 +208,6 @@ def _view(args: argparse.Namespace, spec: NetworkSpec, fmt: str) -> tuple[str, s
     return view, limits.auto_note(shape) if chosen else None
 
 
-#: What lifts a soft limit, by its bound (tracer.limits.Refusal.bound).
+#: What lifts a soft limit, by its bound (tracer.spec.limits.Refusal.bound).
 HINT = "--force goes beyond it"
 HINTS = {"neuron": "--view matrix shows it in matrix form; --force details every neuron"}

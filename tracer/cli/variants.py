@@ -9,14 +9,14 @@ from pathlib import Path
 
 from tracer.cli.common import EXIT_OK, digits, emit
 from tracer.errors import TracerError
-from tracer.lang import LANGUAGES
 from tracer.notation import NOTATIONS
+from tracer.report.lang import LANGUAGES
 
 VARIANT_FORMATS = ("md", "tex", "html")
 
 
 def count(text: str) -> int:
-    from tracer.variants import MAX_VARIANTS
+    from tracer.homework.variation import MAX_VARIANTS
 
     try:
         value = int(text)
@@ -96,10 +96,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tracer import api
-    from tracer.problemset import Maker, folder
-    from tracer.render import Options
-    from tracer.variants import generate
-    from tracer.vary import DEFAULT_ASK
+    from tracer.homework.problemset import Maker, folder
+    from tracer.homework.variation import generate
+    from tracer.report.render import Options
+    from tracer.spec.vary import DEFAULT_ASK
 
     if args.count is None and args.only is None:
         raise TracerError(
