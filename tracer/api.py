@@ -60,5 +60,3 @@ def trace(
     defaults = Options(detail=chosen, **options)
     result = run(network, check=check, detail=chosen, iterations=iterations, progress=progress)
     return Traced(result, defaults)
-
-

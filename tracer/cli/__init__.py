@@ -3,6 +3,13 @@ per subcommand.
 
 All file I/O lives in this package. Each subcommand module has ``register(sub)``, which
 adds its parser and sets ``run``; ``run(args)`` returns the exit code.
+
+- ``common``: the parser class, argument types, exit codes, output
+- ``report``: ``tracer report``
+- ``check``: ``tracer check``
+- ``variants``: ``tracer variants``
+- ``diagram``: ``tracer diagram``
+- ``info``: ``tracer examples`` and ``tracer schema``
 """
 
 from __future__ import annotations

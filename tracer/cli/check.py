@@ -76,12 +76,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer.homework import answers as reading
+    from tracer.homework import answers as reading  # SymPy loads on use: --help stays quick
     from tracer.homework import marking
     from tracer.homework.checking import traced_for
     from tracer.report.render import Options
     from tracer.spec import tolerance
-    from tracer.spec.model import load
+    from tracer.spec.loader import load
 
     files = _answer_files(args.answers)
     many = len(files) > 1 or any(Path(a).is_dir() for a in args.answers)
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         fragment=args.fragment,
         template_dir=args.templates,
     )
-    from tracer.homework.feedback import Renderer
+    from tracer.homework.feedback import Renderer  # SymPy loads on use: --help stays quick
 
     feedback = Renderer(options)
     outputs: list[tuple[Path | None, str]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tracer.report.output import check_output, emit, format_of, umask  # noqa: F401  (shared by the subcommands)
+from tracer.spec.limits import MAX_ITERATIONS
 
 EXIT_OK, EXIT_WRONG_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -27,8 +28,6 @@ def digits(text: str) -> int:
 
 
 def iterations(text: str) -> int:
-    from tracer.spec.limits import MAX_ITERATIONS
-
     try:
         value = int(text)
     except ValueError:
@@ -50,7 +49,7 @@ def detail(text: str) -> tuple[int, ...]:
 
 def add_spec(parser: argparse.ArgumentParser) -> None:
     """The optional SPEC|EXAMPLE argument (default: the default built-in example)."""
-    from tracer.spec import examples
+    from tracer.spec import examples  # SymPy loads on use: --help stays quick
 
     parser.add_argument(
         "spec",

@@ -105,11 +105,11 @@ def format_of(output: str | None, given: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer.evaluate.tracing import trace
+    from tracer.evaluate.tracing import trace  # SymPy loads on use: --help stays quick
     from tracer.report.diagram import build
     from tracer.report.lang import Strings
     from tracer.report.render import template_dirs
-    from tracer.spec.model import load
+    from tracer.spec.loader import load
 
     target = check_output(args.output)
     fmt = format_of(args.output, args.format)

@@ -6,7 +6,6 @@ import argparse
 import json
 
 from tracer.cli.common import EXIT_OK, emit
-from tracer.spec import examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _examples(args: argparse.Namespace) -> int:
+    from tracer.spec import examples  # SymPy loads on use: --help stays quick
+
     if args.name:
         emit(examples.text(args.name), None)
         return EXIT_OK
@@ -43,11 +44,11 @@ def _examples(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     if args.trace:
-        from tracer.report.traceschema import trace_schema
+        from tracer.report.traceschema import trace_schema  # SymPy loads on use: --help stays quick
 
         emit(json.dumps(trace_schema(), indent=2, ensure_ascii=False) + "\n", None)
         return EXIT_OK
-    from tracer.spec.schema import schema
+    from tracer.spec.schema import schema  # SymPy loads on use: --help stays quick
 
     emit(json.dumps(schema(), indent=2) + "\n", None)
     return EXIT_OK

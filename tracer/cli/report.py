@@ -126,7 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer import api
+    from tracer import api  # SymPy loads on use: --help stays quick
     from tracer.evaluate.progress import Bar, reporting
 
     target = check_output(args.output)
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> NetworkSpec:
     """The spec, within the size limits: the neuron report's length only for ``--view neuron``
     (the matrix view shows any size in bounded length), every soft limit unless ``--force``."""
-    from tracer.api import load
+    from tracer.api import load  # SymPy loads on use: --help stays quick
 
     lift = True if args.force else limits.Lift(neuron=args.view != "neuron")
     try:

@@ -16,7 +16,7 @@ VARIANT_FORMATS = ("md", "tex", "html")
 
 
 def count(text: str) -> int:
-    from tracer.homework.variation import MAX_VARIANTS
+    from tracer.homework.variation import MAX_VARIANTS  # SymPy loads on use: --help stays quick
 
     try:
         value = int(text)
@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer import api
+    from tracer import api  # SymPy loads on use: --help stays quick
     from tracer.homework.problemset import Maker, folder
     from tracer.homework.variation import generate
     from tracer.report.render import Options

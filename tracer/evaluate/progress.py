@@ -32,6 +32,7 @@ def reporter() -> Callable[[int, int], None] | None:
     """The callback set by :func:`reporting` around the current work, if any."""
     return _REPORTER.get()
 
+
 MIN_STEPS = 2000  # shorter runs finish before a bar would be worth drawing
 INTERVAL = 0.1  # seconds between redraws
 

@@ -266,9 +266,7 @@ def _mpf(value: sp.Expr) -> mpmath.mpf:
     return mpmath.mpf(value.evalf(max(60, mpmath.mp.dps))._mpf_)
 
 
-def _numeric(
-    net: Network, params: dict, gradients: dict, dps: int = 60
-) -> tuple[str, float | None, str]:
+def _numeric(net: Network, params: dict, gradients: dict, dps: int = 60) -> tuple[str, float | None, str]:
     trainable = list(gradients)
     # Each direction as the index of its weight per parameter, weights[j] = (j + 1)/997 (or 1).
     if len(trainable) <= PER_PARAMETER_LIMIT:

@@ -108,8 +108,6 @@ def render(marking: Marking, options: Options) -> str:
 
 
 def _version() -> str:
-    from tracer import __version__
-
     return __version__
 
 

@@ -18,18 +18,20 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from tracer import __version__
 from tracer.derive import steps as derive
 from tracer.evaluate.selfcheck import Check, self_check
 from tracer.evaluate.tracing import Trace, trace
 from tracer.homework.variation import Variant, slots
 from tracer.notation import Notation, grad, updated
 from tracer.numbers import number_text
-from tracer.report import lang
+from tracer.report import formats, lang
 from tracer.report.markup import Markup, Math
 from tracer.report.render import Options, make_env, notation_of, report_context, template_folders, tidy
+from tracer.spec import tolerance as tol
 from tracer.spec import writing as specyaml
 from tracer.spec.model import NetworkSpec
-from tracer.spec.vary import DEFAULT_ASK
+from tracer.spec.vary import DEFAULT_ASK, Vary
 
 KEY_DIGITS = 12  # significant digits of an answer key's values (the tolerance judges far fewer)
 SUFFIX = {"md": ".md", "tex": ".tex", "html": ".html"}
@@ -167,7 +169,6 @@ class Maker:
         for group, keys in groups:
             items = ", ".join(f"${answer_latex(k, names)}$" for k in keys)
             questions.append({"title": self.strings(f"variants.ask.{group}"), "names": items})
-        from tracer.spec import tolerance as tol
 
         rule = result.spec.tolerance or tol.DEFAULT
         amount = int(rule.amount) if rule.rule in ("sig_figs", "decimals") else specyaml.number(rule.amount)
@@ -274,18 +275,12 @@ def _strip_comments(text: str) -> str:
 
 
 def _varied(spec: NetworkSpec, slot) -> bool:
-    from tracer.spec.vary import Vary
-
     return (spec.vary or Vary()).range_of(slot.group, slot.layer) is not None
 
 
 def _md_format():
-    from tracer.report import formats
-
     return formats.get("md")
 
 
 def _version() -> str:
-    from tracer import __version__
-
     return __version__

@@ -21,6 +21,7 @@ from tracer.evaluate.tracing import EXACT_LIMIT, Iteration, Trace
 from tracer.evaluate.workers import map_both_ends
 from tracer.notation import Notation, partial
 from tracer.numbers import number_latex, number_pair, number_text
+from tracer.report import rules, training
 from tracer.report.blocks import EXACT_WIDTH, Printers, aligned
 from tracer.report.lang import Strings
 from tracer.report.markup import Markup, Math
@@ -80,8 +81,6 @@ def build(
 
 
 def _training(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int) -> dict | None:
-    from tracer.report import training  # with the fast path and NumPy: only a run of several iterations
-
     return training.context(trace, m, t, digits, exact_until)
 
 
@@ -224,8 +223,6 @@ def _layer_title(net, l: int, t: Strings) -> str:
 
 def _rules(trace: Trace, m: Printers, t: Strings) -> dict:
     """The local derivatives, as SymPy derived them, in generic symbols (see tracer.report.rules)."""
-    from tracer.report import rules
-
     return rules.context(trace.network, m.digits, t)
 
 

@@ -230,7 +230,7 @@ class Html(Format):
         return to_mathml(latex, display=False)
 
     def display(self, latex: str) -> str:
-        from tracer.report.mathml import to_mathml
+        from tracer.report.mathml import to_mathml  # as above
 
         return f'<div class="math">{to_mathml(latex, display=True)}</div>'
 

@@ -36,7 +36,6 @@ OPTION_NAMES = (
 )
 
 
-
 def check_names(options: dict[str, Any]) -> None:
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:

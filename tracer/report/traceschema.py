@@ -1,4 +1,4 @@
-"""The JSON Schema of the JSON trace (``tracer schema --trace``), kept in step with tracer.report.jsontrace."""
+"""The JSON Schema of the JSON trace (``tracer schema --trace``), in step with tracer.report.jsontrace."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from tracer.errors import TracerError
+from tracer.functions.activations import ACTIVATIONS, custom
 from tracer.spec.limits import MAX_EXPONENT as NUMBER_EXPONENT
 from tracer.spec.limits import MAX_NUMBER_CHARS
 from tracer.spec.reading import kind
@@ -58,8 +59,6 @@ _BINARY = {ast.Add: sp.Add, ast.Sub: None, ast.Mult: sp.Mul, ast.Div: None, ast.
 
 def read_customs(r: Reader, value: object) -> dict[str, Activation]:
     """The spec's ``activations:`` mapping, name → formula in z, as registry-like entries."""
-    from tracer.functions.activations import ACTIVATIONS, custom
-
     if not isinstance(value, dict) or not value:
         raise r.fail(("activations",), f"expected a mapping of names to formulas in z, got {kind(value)}")
     out: dict[str, Activation] = {}

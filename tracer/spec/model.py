@@ -8,11 +8,9 @@ what is allowed (the readers of single values are in :mod:`tracer.spec.reading`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import sympy as sp
 
-from tracer.errors import TracerError
 from tracer.functions import activations, losses
 from tracer.notation import key
 from tracer.spec import formula, initial, limits, vary
@@ -26,7 +24,7 @@ from tracer.spec.limits import (
     MAX_UNITS,
 )
 from tracer.spec.reading import Reader, decimal, is_whole, kind
-from tracer.spec.source import Document, quoted, read_file, shown_path
+from tracer.spec.source import Document, quoted, shown_path
 from tracer.spec.tolerance import Tolerance
 from tracer.spec.tolerance import read as read_tolerance
 
@@ -93,26 +91,6 @@ class NetworkSpec:
     @property
     def n_inputs(self) -> int:
         return len(self.samples[0].inputs)
-
-
-def load(source: str | Path | dict, force: bool | limits.Lift = False) -> NetworkSpec:
-    """A spec from a file path, a built-in example name, or a plain dict.
-
-    ``force`` lifts the soft size bounds of :mod:`tracer.spec.limits` (a ``Lift``: some), never the hard ones.
-    """
-    if isinstance(source, dict):
-        return parse(Document(source), "spec", force)
-    from tracer.spec import examples
-
-    text = str(source)
-    if text in examples.names() and not Path(text).exists():
-        return examples.load(text)
-    path = Path(text)
-    if not path.exists() and not path.suffix and "/" not in text and "\\" not in text:
-        raise TracerError(
-            f"no such file or built-in example; built-in examples: {', '.join(examples.names())}", text
-        )
-    return parse(read_file(text), text, force)
 
 
 def parse(doc: Document, name: str = "spec", force: bool | limits.Lift = False) -> NetworkSpec:
@@ -408,7 +386,7 @@ class _Reader(Reader):
         return tuple(out)
 
 
-__all__ = ["Layer", "NetworkSpec", "Sample", "load", "parse"]
+__all__ = ["Layer", "NetworkSpec", "Sample", "parameter_keys", "parse"]
 
 
 def parameter_keys(spec: NetworkSpec) -> set[str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from tracer.errors import TracerError
+from tracer.spec.reading import kind
 
 RULES = ("sig_figs", "decimals", "rel", "abs")
 KEYS = (*RULES, "last_digit", "fewer_digits")
@@ -121,8 +122,6 @@ def read(value: object, where: str, source: str, line: int | None = None) -> Tol
 
 
 def _read(value: object, where: str, source: str) -> Tolerance:
-    from tracer.spec.reading import kind
-
     if not isinstance(value, dict):
         raise TracerError(f"expected a mapping such as {{sig_figs: 4}}, got {kind(value)}", where)
     unknown = [k for k in value if k not in KEYS]
@@ -143,8 +142,6 @@ def _read(value: object, where: str, source: str) -> Tolerance:
 
 
 def _amount(rule: str, value: object, where: str) -> sp.Rational:
-    from tracer.spec.reading import kind
-
     if rule in ("sig_figs", "decimals"):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 30:
             raise TracerError(f"expected a whole number from 1 to 30, got {kind(value)}", where)

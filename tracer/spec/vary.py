@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from tracer.functions import losses
-from tracer.spec.reading import Reader, decimal
+from tracer.spec.reading import Reader, decimal, kind
 
 GROUPS = ("inputs", "targets", "weights", "biases", "learning_rate")
 ASKABLE = ("forward", "loss", "deltas", "gradients", "updates", "loss_after")
@@ -225,6 +225,4 @@ def _constraints(r: Reader, value: object, path: tuple) -> Constraints:
 
 
 def _kind(value: object) -> str:
-    from tracer.spec.reading import kind
-
     return kind(value)

@@ -11,6 +11,7 @@ import json
 
 import sympy as sp
 
+from tracer.spec import tolerance as tol
 from tracer.spec.model import NetworkSpec
 
 
@@ -84,8 +85,6 @@ def dump(spec: NetworkSpec) -> str:
 
 def tolerance(spec: NetworkSpec) -> str:
     """The spec's tolerance as a YAML flow mapping (``{sig_figs: 4}``); the default if it has none."""
-    from tracer.spec import tolerance as tol
-
     rule = spec.tolerance or tol.DEFAULT
     amount = int(rule.amount) if rule.rule in ("sig_figs", "decimals") else number(rule.amount)
     parts = [f"{rule.rule}: {amount}"]

@@ -9,7 +9,9 @@ included) is drawn unit by unit; a larger one as a box per layer (:mod:`.compact
     >>> picture.svg(), picture.tikz()                         # doctest: +SKIP
 
 Pipeline: :mod:`.content` (what is said) → :mod:`.layout` / :mod:`.compact` (where) →
-:mod:`.scene` → :mod:`.svg` / :mod:`.tikz` (how it is written).
+:mod:`.scene` → :mod:`.svg` / :mod:`.tikz` (how it is written); :mod:`.placer` stacks measured
+text into blocks, :mod:`.edges` draws each weight and its label, :mod:`.text` is the text both
+writers print from one source.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ from importlib import resources
 
 from tracer.errors import TracerError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tracer.spec.model import NetworkSpec
+
 #: In the order ``tracer examples`` lists them; the first is the default.
 NAMES = (
     "sigmoid-222-bias",
@@ -32,12 +36,13 @@ def text(name: str) -> str:
     return resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def load(name: str):
+def load(name: str) -> NetworkSpec:
     """The validated NetworkSpec of a built-in example.
 
     A built-in example may be larger than a neuron-by-neuron report allows (``relu-deep``):
     its reports take the matrix view, so that bound is lifted here (and only that one).
     """
+    # SymPy loads here, not when the command line lists the names for --help
     from tracer.spec.limits import Lift
     from tracer.spec.model import parse
     from tracer.spec.source import read_text
