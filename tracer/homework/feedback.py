@@ -12,6 +12,7 @@ import json
 
 import sympy as sp
 
+from tracer import __version__
 from tracer.homework.marking import Mark, Marking
 from tracer.notation import Notation
 from tracer.numbers import number_latex, rounded
