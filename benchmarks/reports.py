@@ -84,7 +84,7 @@ class Measure:
 def measure(cmd: list[str], repeat: int) -> Measure:
     """Best wall time and peak memory of ``cmd`` over ``repeat`` runs (stdout discarded).
 
-    A large report is printed by tracer and a forked copy of it (tracer.workers): besides the
+    A large report is printed by tracer and a forked copy of it (tracer.evaluate.workers): besides the
     largest process's peak (``os.wait4``), one more run sums the proportional set sizes of the
     process and its children every 20 ms (pages the copy still shares are counted once). That
     run is not timed: reading the page tables slows the process it reads."""

@@ -60,7 +60,7 @@ def report_targets(repeat: int, floor: float, folder: Path) -> list[tuple[list[s
 
 
 def examples_table(repeat: int, floor: float) -> None:
-    from tracer import examples
+    from tracer.spec import examples
 
     print(f"\nbuilt-in examples, whole process (ratio to the import-sympy floor {floor:.2f} s):")
     print(f"{'example':<24} {'md (s)':>8} {'ratio':>7} {'json (s)':>9} {'ratio':>7}")

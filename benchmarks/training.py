@@ -7,7 +7,7 @@
    both reaching the same final loss (relative difference ≤ 1e-9).
 
 tracer is timed through its training API, ``Fast.train`` of the network compiled once by
-``tracer.fastpath.compile_network`` (what ``trace`` runs after the detailed iterations);
+``tracer.evaluate.fastpath.compile_network`` (what ``trace`` runs after the detailed iterations);
 the one-off cost of reading the spec and compiling is measured and shown apart. Runs are
 interleaved (article, tracer, article, …) and the best of each is kept.
 """
@@ -24,10 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks import articles
-from tracer import examples, limits
-from tracer.fastpath import Fast, compile_network
-from tracer.network import build
-from tracer.spec import NetworkSpec, load
+from tracer.derive.network import build
+from tracer.evaluate.fastpath import Fast, compile_network
+from tracer.spec import examples, limits
+from tracer.spec.loader import load
+from tracer.spec.model import NetworkSpec
 
 
 @dataclass(frozen=True)

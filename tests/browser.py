@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.mathcheck import skip_unless
+from tests.mathcheck import needs_tool
 
 CHROMIUM = os.environ.get("CHROMIUM") or (
     "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium") or "chromium"
@@ -46,7 +46,7 @@ def chromium_ready() -> bool:
     return path is not None and os.access(path, os.X_OK)
 
 
-requires_chromium = skip_unless(chromium_ready(), "chromium not installed")
+requires_chromium = needs_tool(chromium_ready(), "chromium not installed")
 
 
 def _url(html_path: Path) -> str:

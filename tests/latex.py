@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.mathcheck import skip_unless
+from tests.mathcheck import needs_tool
 
 JOB = "document"
 TIMEOUT = 120  # seconds for one pdflatex run
@@ -39,7 +39,7 @@ def latex_ready() -> bool:
     return len(found) == len(PACKAGES)
 
 
-requires_latex = skip_unless(latex_ready(), "pdflatex, TeX packages or pdftoppm not installed")
+requires_latex = needs_tool(latex_ready(), "pdflatex, TeX packages or pdftoppm not installed")
 
 
 def _env() -> dict[str, str]:

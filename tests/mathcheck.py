@@ -15,14 +15,16 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "tests" / "js"
 NODE_MODULES = ROOT / ".ci" / "js" / "node_modules"
+T = TypeVar("T")
 TIMEOUT = 300  # seconds for one batch; a few thousand formulas take a few seconds
 
 
@@ -34,6 +36,18 @@ def in_ci() -> bool:
 def skip_unless(ready: bool, reason: str) -> pytest.MarkDecorator:
     """A skip marker for a test needing a tool: skips when not ``ready``, except under CI."""
     return pytest.mark.skipif(not ready and not in_ci(), reason=f"{reason} (.ci/run installs it)")
+
+
+def needs_tool(ready: bool, reason: str) -> Callable[[T], T]:
+    """For a test of a render tool (node with KaTeX/MathJax, TeX, pdftoppm, Chromium): marked
+    ``render`` (left out of the default run, see pyproject.toml) and skipped as by
+    :func:`skip_unless` when the tool is missing."""
+    skip = skip_unless(ready, reason)
+
+    def decorate(test: T) -> T:
+        return pytest.mark.render(skip(test))
+
+    return decorate
 
 
 def katex_path() -> Path:
@@ -54,7 +68,7 @@ def node_ready() -> bool:
     )
 
 
-requires_node = skip_unless(node_ready(), "node with katex and mathjax-full not installed")
+requires_node = needs_tool(node_ready(), "node with katex and mathjax-full not installed")
 
 
 def _run(script: str, items: Iterable[dict]) -> list[dict]:

@@ -16,44 +16,61 @@ REPORTS = ROOT / "reports"
 COMMAND = "python tests/regenerate_reports.py"
 
 
+def sources() -> dict[str, tuple]:
+    """File name → what makes it: ``("trace", example, render options)`` or ``("homework", seed,
+    format)``. Cheap (no trace is made): the snapshot tests parametrize over its keys."""
+    from tracer.spec import examples
+
+    out: dict[str, tuple] = {}
+    for name in examples.names():
+        out[f"{name}.md"] = ("trace", name, {"fmt": "md"})
+        if name not in MD_ONLY:
+            out[f"{name}.json"] = ("trace", name, {"fmt": "json"})
+        for suffix, options in SHOWCASE.get(name, ()):
+            out[f"{name}{suffix}"] = ("trace", name, options)
+    for seed in HOMEWORK:
+        for fmt in ("md", "json"):
+            out[f"homework/{seed}.feedback.{fmt}"] = ("homework", seed, fmt)
+    return out
+
+
+def generate(name: str) -> str:
+    """The text tracer generates now for the file ``name`` of reports/ (each example traced once)."""
+    from tests.shared import traced
+    from tracer.report.render import render
+
+    kind, what, options = sources()[name]
+    if kind == "homework":
+        return feedback(what, options)
+    return render(traced(what), **options)
+
+
 def expected() -> dict[str, str]:
     """File name → the text tracer generates now."""
-    from tracer import examples
-    from tracer.render import render
-    from tracer.trace import trace
-
-    out = {}
-    for name in examples.names():
-        tr = trace(examples.load(name))
-        out[f"{name}.md"] = render(tr, "md")
-        if name not in MD_ONLY:
-            out[f"{name}.json"] = render(tr, "json")
-        for suffix, options in SHOWCASE.get(name, ()):
-            out[f"{name}{suffix}"] = render(tr, **options)
-    out.update(homework())
-    return out
+    return {name: generate(name) for name in sources()}
 
 
 #: The seed articles' published numbers, marked as homework: answers file → example.
-HOMEWORK = {"seed-000": "sigmoid-222-bias", "seed-003": "sigmoid-222-nobias", "seed-004": "relu-mean"}
+HOMEWORK = {
+    "sigmoid-222-bias.article": "sigmoid-222-bias",
+    "sigmoid-222-nobias.article": "sigmoid-222-nobias",
+    "relu-mean.article": "relu-mean",
+}
 
 
-def homework() -> dict[str, str]:
-    """``tracer check`` feedback on each seed article's numbers (reports/homework/)."""
+def feedback(seed: str, fmt: str) -> str:
+    """``tracer check`` feedback on a seed article's numbers (reports/homework/), in ``fmt``."""
     from tracer.cli import main
 
-    out = {}
-    for seed, example in HOMEWORK.items():
-        answers = REPORTS / "homework" / f"{seed}.answers.yaml"
-        for fmt in ("md", "json"):
-            with tempfile.TemporaryDirectory() as tmp:
-                target = Path(tmp) / f"feedback.{fmt}"
-                rc = main(["check", example, str(answers), "-o", str(target)])
-                assert rc in (0, 1), (seed, rc)
-                text = target.read_text(encoding="utf-8")
-            shown = f"reports/homework/{answers.name}"  # not this machine's path
-            out[f"homework/{seed}.feedback.{fmt}"] = text.replace(str(answers), shown)
-    return out
+    example = HOMEWORK[seed]
+    answers = REPORTS / "homework" / f"{seed}.answers.yaml"
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"feedback.{fmt}"
+        rc = main(["check", example, str(answers), "-o", str(target)])
+        assert rc in (0, 1), (seed, rc)
+        text = target.read_text(encoding="utf-8")
+    shown = f"reports/homework/{answers.name}"  # not this machine's path
+    return text.replace(str(answers), shown)
 
 
 #: Examples whose JSON trace is too large to keep here (relu-deep: 8 577 parameters, 7 MB).
@@ -107,10 +124,10 @@ def compile_reports(names: list[str]) -> None:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     REPORTS.mkdir(exist_ok=True)
-    for name, text in expected().items():
-        (REPORTS / name).write_text(text, encoding="utf-8", newline="\n")
+    for name in sources():
+        (REPORTS / name).write_text(generate(name), encoding="utf-8", newline="\n")
         print(f"wrote reports/{name}")
-    compile_reports(sorted(n for n in expected() if n.endswith(".tex")))
+    compile_reports(sorted(n for n in sources() if n.endswith(".tex")))
     return 0
 
 

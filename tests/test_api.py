@@ -17,10 +17,11 @@ import yaml
 
 import tracer
 from tests import smallnet
-from tracer import examples
+from tests.shared import by_size
 from tracer.cli import main
 from tracer.errors import TracerError
-from tracer.spec import NetworkSpec
+from tracer.spec import examples
+from tracer.spec.model import NetworkSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 BIAS = yaml.safe_load(examples.text("sigmoid-222-bias"))
@@ -36,11 +37,11 @@ def test_import_is_light() -> None:
 
 
 def test_trace_is_the_function_after_the_module_is_imported() -> None:
-    import tracer.trace as module_or_function  # noqa: F401  (the import itself is the test)
-    from tracer.trace import Trace
+    import tracer.evaluate.tracing as module_or_function  # noqa: F401  (the import itself is the test)
+    from tracer.evaluate.tracing import Trace
 
     assert callable(tracer.trace) and tracer.trace.__module__ == "tracer.api"
-    assert sys.modules["tracer.trace"].Trace is Trace
+    assert sys.modules["tracer.evaluate.tracing"].Trace is Trace
     assert isinstance(T, tracer.Traced) and isinstance(T.trace, Trace)
 
 
@@ -48,8 +49,8 @@ def test_trace_is_the_function_after_the_module_is_imported() -> None:
     "source",
     [
         "sigmoid-222-bias",
-        str(ROOT / "tracer" / "examples" / "sigmoid-222-bias.yaml"),
-        ROOT / "tracer" / "examples" / "sigmoid-222-bias.yaml",
+        str(ROOT / "tracer" / "spec" / "examples" / "sigmoid-222-bias.yaml"),
+        ROOT / "tracer" / "spec" / "examples" / "sigmoid-222-bias.yaml",
         BIAS,
         examples.text("sigmoid-222-bias"),
         json.dumps(BIAS),
@@ -151,7 +152,7 @@ def _md_math(md: str) -> tuple[list[str], list[str]]:
     return displays, inline
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", by_size(examples.names()))
 def test_rst_parses_into_the_same_math(name: str) -> None:
     from docutils import nodes
     from docutils.core import publish_doctree

@@ -18,10 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_oracle import assert_close, decimals, distributions, np_gradient, np_loss, problem
-from tracer import activations, examples, losses, softmax
-from tracer.render import render
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.functions import activations, losses, softmax
+from tracer.report.render import render
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 EXAMPLE = "softmax-233-ce"
 Z = activations.Z
@@ -312,6 +313,7 @@ def softmax_networks(draw) -> dict:
     return _spec(layers, loss, samples=samples, reduction=draw(st.sampled_from(("mean", "sum"))))
 
 
+@pytest.mark.fuzz
 @settings(max_examples=20, deadline=None, database=None, derandomize=True)
 @given(softmax_networks())
 def test_random_softmax_networks(d: dict) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.latex import compile_pdf, latex_ready
-from tests.mathcheck import katex_errors, mathjax_errors, requires_node, skip_unless
+from tests.mathcheck import katex_errors, mathjax_errors, needs_tool, requires_node
 from tests.test_cli import run
 from tests.test_formats import html_formulas, md_formulas
 
@@ -106,7 +106,7 @@ def test_feedback_math_parses_in_katex_and_mathjax(files):
     assert mathjax_errors(items) == []
 
 
-@skip_unless(latex_ready(), "pdflatex not installed")
+@needs_tool(latex_ready(), "pdflatex not installed")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_feedback_latex_compiles(files, tmp_path, lang):
     tex = run("check", "sigmoid-222-bias", str(files["wrong"]), "-f", "tex", "--lang", lang)[1]

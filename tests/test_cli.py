@@ -22,8 +22,10 @@ import jsonschema
 import pytest
 import yaml
 
-from tracer import __version__, examples
+from tests.shared import by_size
+from tracer import __version__
 from tracer.cli import build_parser, main
+from tracer.spec import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -164,7 +166,7 @@ def test_examples_lists_every_example_with_its_description_and_marks_the_default
     assert sum("(default)" in line for line in lines) == 1
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", by_size(NAMES))
 def test_example_yaml_round_trips(name: str, tmp_path: Path) -> None:
     text = ok("examples", name)
     assert yaml.safe_load(text)["layers"]
@@ -195,7 +197,7 @@ def test_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", by_size(NAMES))
 def test_every_example_validates_against_the_schema(name: str) -> None:
     jsonschema.Draft202012Validator(schema()).validate(yaml.safe_load(examples.text(name)))
 
@@ -377,6 +379,7 @@ def test_usage_error_is_one_line_with_exit_code_2(argv: list[str], words: list[s
 # -- determinism ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # processes under two hash seeds (tests/test_corpus.py does every example)
 @pytest.mark.parametrize("args", [(), ("-f", "json")], ids=["md", "json"])
 def test_output_does_not_depend_on_the_hash_seed(args: tuple[str, ...]) -> None:
     first = cli("report", *args, hashseed="0")
@@ -454,7 +457,7 @@ def test_an_interrupted_run_leaves_the_existing_report_and_no_temporary_file(
 def test_an_interruption_while_writing_removes_the_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracer.cli import common
+    from tracer.report import output as common
 
     out = tmp_path / "report.md"
     out.write_bytes(b"previous report\n")
@@ -475,7 +478,9 @@ def test_an_interruption_while_writing_removes_the_temporary_file(
             self.handle.flush()
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(common.os, "fdopen", lambda *a, **k: Interrupting(real_fdopen(*a, **k)))
+    from tracer.report import output  # where emit opens the temporary file
+
+    monkeypatch.setattr(output.os, "fdopen", lambda *a, **k: Interrupting(real_fdopen(*a, **k)))
     with pytest.raises(KeyboardInterrupt):
         common.emit("a whole new report\n" * 1000, out)
     assert out.read_bytes() == b"previous report\n"

@@ -10,16 +10,18 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from tracer import activations, examples, losses
-from tracer.algebra import tidy
+from tests.shared import Traces
+from tracer.evaluate.tracing import trace
+from tracer.functions import activations, losses
+from tracer.functions.algebra import tidy
 from tracer.notation import latex
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 #: The examples reported neuron by neuron: relu-deep (68 616 chain-rule steps) takes the matrix
 #: view, whose numbers tests/test_matrix.py checks.
 NAMES = [n for n in examples.names() if n != "relu-deep"]
-TRACES = {name: trace(examples.load(name)) for name in NAMES}
+TRACES = Traces(NAMES)  # each traced on first use, once per session
 
 
 def _numeric(expr: sp.Expr, values: dict[str, sp.Expr]) -> sp.Expr:

@@ -26,18 +26,19 @@ from hypothesis import strategies as st
 
 from tests.browser import dump_dom, requires_chromium, screenshot
 from tests.latex import compile_pdf, pdf_pages_to_png, requires_latex
-from tracer import examples
+from tests.shared import Traces, by_size
 from tracer.cli import main
-from tracer.diagram import Picture, build, for_report
-from tracer.lang import Strings
+from tracer.evaluate.tracing import Trace, trace
 from tracer.notation import NOTATIONS, Notation
-from tracer.render import render, template_dirs
-from tracer.spec import load
-from tracer.trace import Trace, trace
+from tracer.report.diagram import Picture, build, for_report
+from tracer.report.lang import Strings
+from tracer.report.render import render, template_dirs
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 NS = "{http://www.w3.org/2000/svg}"
 EM = 0.6  # estimated advance of a character, in em
-TRACES = {name: trace(examples.load(name), check=False) for name in examples.names()}
+TRACES = Traces(check=False)  # each example traced on first use, once per session
 STRINGS = {lang: Strings(lang, template_dirs()) for lang in ("en", "zh")}
 
 
@@ -209,7 +210,7 @@ def test_example_diagram_is_valid_svg_without_overlaps_and_shows_the_trace(
         assert all(ord(c) >= 32 for c in t.plain)
 
 
-@pytest.mark.parametrize("name", sorted(TRACES))
+@pytest.mark.parametrize("name", by_size(sorted(TRACES)))
 def test_chinese_captions_fit_too(name: str) -> None:
     _, pic = picture(name, "layer", True, "zh")
     svg = pic.svg()
@@ -317,6 +318,7 @@ def networks(draw) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.mark.fuzz
 @settings(max_examples=12, deadline=None, database=None, derandomize=True)
 @given(networks(), st.sampled_from(NOTATIONS), st.booleans(), st.integers(1, 3))
 def test_random_networks_are_drawn_unit_by_unit_without_overlaps(
@@ -561,6 +563,7 @@ def test_cli_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None
         assert option in out, option
 
 
+@pytest.mark.slow  # processes under two hash seeds (tests/test_corpus.py does every example)
 def test_cli_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     outs = []
     for seed in ("0", "12345"):

@@ -14,10 +14,10 @@ import pytest
 import sympy as sp
 
 from tests.latex import compile_pdf, requires_latex
-from tracer import examples
-from tracer.render import render
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.report.render import render
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 
 def zero_rate(iterations: int = 1) -> dict:
@@ -93,7 +93,7 @@ def test_saturated_sigmoid_with_bce_keeps_its_digits(z: int, y: int) -> None:
 def test_numeric_check_fails_rather_than_passes_on_nan() -> None:
     """At 60 digits 1 − σ(1000) is 0 and the composed loss is ln 0: the comparison must fail
     (NaN compares false with everything, so a max() over differences would say 'passed')."""
-    from tracer.check import _numeric
+    from tracer.evaluate.selfcheck import _numeric
 
     t = trace(load(one_unit("sigmoid", 1000, 0, "bce")))
     grads = t.gradients(t.first)
@@ -244,7 +244,7 @@ def test_a_diverging_run_stops_where_the_loss_leaves_the_range_of_a_double() -> 
 
 
 def test_a_run_too_long_to_finish_exactly_stops_where_float64_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = importlib.import_module("tracer.trace")  # the module: tracer.trace is also the API function
+    module = importlib.import_module("tracer.evaluate.tracing")  # the module, not tracer.trace (a function)
     monkeypatch.setattr(module, "TAIL_LIMIT", 100)  # 197 iterations × 9 is beyond it
     t = trace(load(diverging()), check=False)
     assert t.stop is not None and t.stop.reason == "budget" and len(t.iterations) == 3
@@ -267,7 +267,7 @@ def test_a_diverging_run_in_json_and_exact_numbers_beyond_a_double() -> None:
     assert "Infinity" not in text and "NaN" not in text
     md = render(exact, "md")
     assert "| 8 | 1.7816769e+10894 |" in md
-    from tracer.traceschema import trace_schema
+    from tracer.report.traceschema import trace_schema
 
     for run in (exact, trace(load(diverging()), check=False)):
         jsonschema.validate(json.loads(render(run, "json")), trace_schema())
@@ -289,7 +289,7 @@ def test_a_diverging_run_renders_in_every_format(tmp_path: Path) -> None:
 
 
 def test_a_value_that_rounds_to_one_is_written_as_one_minus_its_distance() -> None:
-    from tracer.printing import number_latex, number_text
+    from tracer.numbers import number_latex, number_text
 
     near = 1 - sp.Float("2.0611536e-9", 60)  # σ(20): 1.0000000 at 8 digits
     assert number_text(near, near_one=True) == "1 - 2.0611536e-09"

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from tracer.errors import TracerError
-from tracer.formula import Z, parse
+from tracer.spec.formula import Z, parse
 
 
 @pytest.mark.parametrize(
@@ -103,9 +103,9 @@ SOFTSIGN = {
 def test_a_custom_activation_is_derived_checked_and_trained() -> None:
     import dataclasses
 
-    from tracer.render import render
-    from tracer.spec import load
-    from tracer.trace import trace
+    from tracer.evaluate.tracing import trace
+    from tracer.report.render import render
+    from tracer.spec.loader import load
 
     spec = load(SOFTSIGN)
     tr = trace(spec)
@@ -144,7 +144,7 @@ def test_bad_custom_activations_in_a_spec(activations: dict, message: str, tmp_p
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     with pytest.raises(TracerError, match=None) as err:
-        from tracer.spec import load
+        from tracer.spec.loader import load
 
         load(str(path))
     assert message.split(" (line")[0] in str(err.value)

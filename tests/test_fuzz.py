@@ -685,7 +685,7 @@ def drawn_weights(d: dict) -> dict[int, list[list[Fraction]]] | None:
     """The weights tracer drew from ``init:`` (the oracle takes them as given), or None."""
     if "init" not in d or not isinstance(d.get("layers"), list):
         return None
-    from tracer.spec import load
+    from tracer.spec.loader import load
 
     try:
         spec = load(copy.deepcopy(d))
@@ -775,6 +775,7 @@ RENDER_OPTIONS = (
 )
 
 
+@pytest.mark.fuzz
 @budget(30)
 @given(specs(), st.sampled_from((".yaml", ".json", ".yml")), st.data())
 def test_valid_spec_matches_the_oracle(d: dict, suffix: str, data: st.DataObject) -> None:
@@ -942,6 +943,7 @@ def mutate(d: dict, data: st.DataObject) -> str:
     return how
 
 
+@pytest.mark.fuzz
 @budget(300)
 @given(specs(), st.sampled_from((".yaml", ".json")), st.integers(1, 3), st.data())
 def test_mutated_spec_is_computed_or_refused_in_one_line(
@@ -981,6 +983,7 @@ TOKENS = (
 DAMAGE = ("truncate", "delete", "insert", "flip", "byte", "duplicate", "swap")
 
 
+@pytest.mark.fuzz
 @budget(250)
 @given(specs(), st.sampled_from((".yaml", ".json")), st.data())
 def test_damaged_file_is_computed_or_refused_in_one_line(d: dict, suffix: str, data: st.DataObject) -> None:

@@ -10,9 +10,9 @@ import pytest
 import sympy as sp
 
 from tracer.errors import TracerError
-from tracer.render import render
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.report.render import render
+from tracer.spec.loader import load
 
 
 def spec(init: dict, first: dict | None = None, second: dict | None = None):

@@ -11,10 +11,13 @@ from functools import cache
 import jsonschema
 import pytest
 
+from tests.shared import by_size
 from tests.test_cli import ok, run
-from tracer import api, examples, jsontrace
-from tracer.render import Options
-from tracer.trace import EXACT_LIMIT
+from tracer import api
+from tracer.evaluate.tracing import EXACT_LIMIT
+from tracer.report import jsontrace
+from tracer.report.render import Options
+from tracer.spec import examples
 
 
 def _batch_spec(samples: int, sizes: list[int], iterations: int, seed: int = 5) -> dict:
@@ -151,7 +154,7 @@ def trace_schema() -> dict:
     return schema
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", by_size(examples.names()))
 def test_every_example_trace_validates_against_the_trace_schema(name: str) -> None:
     traced = api.trace(name, iterations=30, force=True)
     jsonschema.Draft202012Validator(trace_schema()).validate(json.loads(traced.to_json()))

@@ -7,11 +7,12 @@ import re
 import pytest
 import yaml
 
-from tracer import examples
+from tests.shared import by_size
 from tracer.cli import main
-from tracer.lang import LANGUAGES, Strings
-from tracer.render import render, template_dirs
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.report.lang import LANGUAGES, Strings
+from tracer.report.render import render, template_dirs
+from tracer.spec import examples
 
 LANG_DIR = template_dirs()[0] / "default" / "lang"
 
@@ -53,7 +54,7 @@ def test_every_language_has_every_string() -> None:
 
 def _prose(text: str, spec_text: tuple[str, ...]) -> str:
     """The report minus math, code, user text (title, description) and number-only table cells."""
-    from tracer.formats import get
+    from tracer.report.formats import get
 
     for user in spec_text:
         text = text.replace(get("md").literal(user), " ")
@@ -63,7 +64,7 @@ def _prose(text: str, spec_text: tuple[str, ...]) -> str:
     return re.sub(r"`[^`]*`", " ", text)
 
 
-@pytest.mark.parametrize("name", examples.names())
+@pytest.mark.parametrize("name", by_size(examples.names()))
 def test_chinese_reports_have_no_english_prose(name: str) -> None:
     tr = trace(examples.load(name))
     zh = render(tr, "md", lang="zh")

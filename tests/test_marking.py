@@ -1,6 +1,6 @@
 """tracer check: tolerance rules, verdicts, carried errors, the mistake catalog, later iterations.
 
-Injected mistakes are computed here, independently of tracer.mistakes, from the true values
+Injected mistakes are computed here, independently of tracer.homework.mistakes, from the true values
 with the formula a student would have used by mistake (z − b, −∂L/∂a, w + η g, …); tracer must
 name that mistake and mark the later answers that follow from it ``carried``.
 """
@@ -14,10 +14,11 @@ import mpmath
 import pytest
 import sympy as sp
 
-from tracer import answers, examples, marking, mistakes, recompute
+from tracer.evaluate.tracing import trace
+from tracer.homework import answers, marking, mistakes, recompute
 from tracer.notation import grad, partial, updated
-from tracer.tolerance import DEFAULT, Tolerance, parse_option, written
-from tracer.trace import trace
+from tracer.spec import examples
+from tracer.spec.tolerance import DEFAULT, Tolerance, parse_option, written
 
 # -- tolerance ------------------------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.regenerate_reports import expected
+from tests.regenerate_reports import generate, sources
+from tests.shared import Lazy, by_size
 
 ROOT = Path(__file__).resolve().parent.parent
 KATEX = os.environ.get("KATEX_PATH") or str(ROOT / ".ci" / "js" / "node_modules" / "katex")
-REPORTS = {name: text for name, text in expected().items() if name.endswith(".md")}
+REPORTS = Lazy(sorted(n for n in sources() if n.endswith(".md")), generate)  # made on first use
 
 
 def formulas(markdown: str) -> list[dict]:
@@ -42,7 +43,7 @@ def formulas(markdown: str) -> list[dict]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(REPORTS))
+@pytest.mark.parametrize("name", by_size(sorted(REPORTS)))
 def test_markdown_math_subset(name: str) -> None:
     found = formulas(REPORTS[name])
     assert len(found) > (5 if name.startswith("homework/") else 20)  # feedback is short
@@ -57,11 +58,12 @@ def _node_ready() -> bool:
     return shutil.which("node") is not None and Path(KATEX).exists()
 
 
+@pytest.mark.render
 @pytest.mark.skipif(
     not _node_ready() and not os.environ.get("CI"),
     reason="node + katex not installed (.ci/run installs them)",
 )
-@pytest.mark.parametrize("name", sorted(REPORTS))
+@pytest.mark.parametrize("name", by_size(sorted(REPORTS)))
 def test_katex_strict_parses_every_formula(name: str) -> None:
     items = formulas(REPORTS[name])
     result = subprocess.run(

@@ -23,11 +23,11 @@ import yaml
 from tests.latex import compile_pdf, requires_latex
 from tests.mathcheck import katex_errors, mathjax_errors, requires_node
 from tests.test_cli import run
-from tracer import examples, limits
-from tracer.matrixtex import Grid, matrix
-from tracer.render import render
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.report.matrixtex import Grid, matrix
+from tracer.report.render import render
+from tracer.spec import examples, limits
+from tracer.spec.loader import load
 
 DIGITS = 8
 NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)(?: \\times 10\^\{(-?\d+)\})?$")
@@ -505,6 +505,7 @@ def test_a_small_matrix_is_shown_whole() -> None:
 # -- choosing the view -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_large_network_takes_the_matrix_view_and_says_so() -> None:
     rc, out, err = run("report", "relu-deep", "--no-check")
     assert rc == 0 and "Matrix view" in out and r"{64 \times 64}" in out

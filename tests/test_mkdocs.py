@@ -18,7 +18,7 @@ import yaml
 
 from tests import smallnet
 from tests.mathcheck import skip_unless
-from tracer import examples
+from tracer.spec import examples
 
 pytestmark = skip_unless(
     bool(find_spec("mkdocs") and find_spec("pymdownx")), "mkdocs or pymdown-extensions missing"
@@ -138,7 +138,7 @@ def test_fence_in_python_markdown() -> None:
 
 def _configs() -> dict:
     """FENCES with the functions themselves (mkdocs.yml names them with !!python/name)."""
-    from tracer import markdown_fence
+    from tracer.embed import mkdocs as markdown_fence
 
     fence = {**FENCES["pymdownx.superfences"]["custom_fences"][0]}
     fence.update(validator=markdown_fence.validate, format=markdown_fence.fence)

@@ -8,14 +8,14 @@ import mpmath
 import pytest
 import sympy as sp
 
-from tracer import examples
+from tests.shared import Traces
+from tracer.evaluate.precision import carried_values, exact_values
+from tracer.evaluate.tracing import trace
 from tracer.notation import NOTATIONS, for_network
-from tracer.precision import carried_values, exact_values
-from tracer.render import render
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.report.render import render
+from tracer.spec.loader import load
 
-TRACES = {name: trace(examples.load(name)) for name in ("sigmoid-222-bias", "xor-231", "relu-mean")}
+TRACES = Traces(("sigmoid-222-bias", "xor-231", "relu-mean"))  # traced on first use
 
 
 # -- notations --------------------------------------------------------------------------------

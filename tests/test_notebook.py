@@ -10,7 +10,7 @@ import yaml
 
 from tests import smallnet
 from tests.mathcheck import skip_unless
-from tracer import examples
+from tracer.spec import examples
 
 pytestmark = skip_unless(
     bool(find_spec("nbclient") and find_spec("nbformat") and find_spec("ipykernel")),

@@ -15,17 +15,18 @@ import yaml
 
 from tests import smallnet
 from tests.latex import compile_pdf, requires_latex
-from tracer import examples
+from tests.shared import Traces
 from tracer.cli import main
 from tracer.errors import TracerError
-from tracer.render import render
-from tracer.sections import PARTS
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.report.only import PARTS
+from tracer.report.render import render
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 NAMES = [n for n in examples.names() if n != "relu-deep"]  # relu-deep: the matrix view, below
 # The whole report of every example, one iteration, in its own notation (traced once).
-TRACES = {name: trace(load(name), iterations=1, check=False) for name in NAMES}
+TRACES = Traces(NAMES, iterations=1, check=False)  # traced on first use
 BIAS = yaml.safe_load(examples.text("sigmoid-222-bias"))
 
 

@@ -33,10 +33,11 @@ from autograd import grad as autograd_grad
 from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
-from tracer import examples
-from tracer.limits import Lift
-from tracer.spec import load
-from tracer.trace import trace
+from tests.shared import by_size
+from tracer.evaluate.tracing import trace
+from tracer.spec import examples
+from tracer.spec.limits import Lift
+from tracer.spec.loader import load
 
 NAMES = examples.names()
 REL, FLOOR = 1e-9, 1e-12  # float64 oracle: relative tolerance, absolute floor near zero
@@ -47,7 +48,7 @@ DEFAULT_REDUCTION = {"half_sse": "sum", "sse": "sum", "mse": "mean", "bce": "mea
 PER_SAMPLE = {"cross_entropy"}  # losses whose mean divides by N only (a sum over outputs per sample)
 
 
-# -- the spec's numbers, read without tracer.network
+# -- the spec's numbers, read without tracer.derive.network
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,7 @@ def check_iteration(tr, it, prob: Problem, theta: np.ndarray) -> np.ndarray:
 # -- 1. float64 oracle on every built-in example
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", by_size(NAMES))
 def test_parameters_in_flat_order(name):
     """tr.network.params is W row-major per layer, then that layer's biases."""
     spec = examples.load(name)
@@ -339,7 +340,7 @@ def test_parameters_in_flat_order(name):
     assert tuple(p.key for p in tr.network.trainable) == prob.keys  # nothing frozen
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", by_size(NAMES))
 def test_example_matches_autograd(name):
     """Every z, a (every sample), L (and L@n), gradient, update and the final loss."""
     spec = dataclasses.replace(examples.load(name), iterations=1)  # training runs: test_training.py
@@ -351,7 +352,7 @@ def test_example_matches_autograd(name):
     assert tr.check.passed
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", by_size(NAMES))
 def test_three_iterations_match_autograd_descent(name):
     """Iteration k+1 starts from iteration k's update; history and final loss follow."""
     d = example_dict(name)
@@ -512,6 +513,7 @@ def checkable(prob: Problem) -> bool:
     return sum(prob.trainable) * prob.n_samples <= 24
 
 
+@pytest.mark.fuzz
 @settings(max_examples=60, deadline=None, database=None, derandomize=True)
 @given(networks())
 def test_random_networks_match_autograd(d):
@@ -609,8 +611,8 @@ def test_self_check_of_small_network_finishes(name):
     against a hang, not a speed target (timings live in benchmarks/)."""
     code = (
         "import json, sys\n"
-        "from tracer.spec import load\n"
-        "from tracer.trace import trace\n"
+        "from tracer.spec.loader import load\n"
+        "from tracer.evaluate.tracing import trace\n"
         "tr = trace(load(json.loads(sys.argv[1])))\n"
         "assert tr.check.passed, tr.check\n"
     )

@@ -7,13 +7,15 @@ import json
 import pytest
 import sympy as sp
 
-from tracer import examples
-from tracer.printing import TracerPrinter, number_latex, number_text
-from tracer.render import render, to_json
-from tracer.trace import trace
+from tests.shared import Lazy, Traces
+from tracer.evaluate.tracing import trace
+from tracer.numbers import number_latex, number_text
+from tracer.report.printer import TracerPrinter
+from tracer.report.render import render, to_json
+from tracer.spec import examples
 
-TRACES = {name: trace(examples.load(name)) for name in ("sigmoid-222-bias", "relu-mean", "xor-231")}
-MD = {name: render(tr) for name, tr in TRACES.items()}
+TRACES = Traces(("sigmoid-222-bias", "relu-mean", "xor-231"))  # traced on first use
+MD = Lazy(TRACES, lambda name: render(TRACES[name]))
 
 
 def test_exact_values_get_equals_and_rounded_values_approx() -> None:
@@ -109,7 +111,7 @@ def test_printer_rejects_bad_settings() -> None:
 
 
 def test_iterations_give_the_history_and_a_training_table() -> None:
-    from tracer.spec import load
+    from tracer.spec.loader import load
 
     spec = load({
         "inputs": ["0.1", "0.88"], "targets": ["0.55", "1"],

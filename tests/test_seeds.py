@@ -16,9 +16,9 @@ import pytest
 import sympy as sp
 import yaml
 
-from tracer import examples
-from tracer.spec import load
-from tracer.trace import trace
+from tracer.evaluate.tracing import trace
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 
 def example_dict(name: str) -> dict:

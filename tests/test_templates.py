@@ -8,16 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tracer import examples
+from tests.shared import Traces
 from tracer.cli import main
-from tracer.render import render
-from tracer.trace import trace
+from tracer.evaluate.tracing import Trace
+from tracer.report.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "templates"
 SPEC = "sigmoid-222-bias"
 EXTRA = "Answer sheet: work the exercise first, then compare your gradients with the table at the end."
-TRACE = trace(examples.load(SPEC))
+TRACES = Traces((SPEC,))
+
+
+def TR() -> Trace:
+    """The example's trace: made on first use, once per session."""
+    return TRACES[SPEC]
 
 
 def _write(folder: Path, files: dict[str, str]) -> Path:
@@ -70,7 +75,7 @@ def test_example_folder_changes_only_the_title_line_and_the_summary(tmp_path: Pa
     default = plain.read_text(encoding="utf-8")
 
     # title block: the heading as before, then the added line
-    assert custom.startswith(f"# {TRACE.spec.title}\n\n{EXTRA}\n\n")
+    assert custom.startswith(f"# {TR().spec.title}\n\n{EXTRA}\n\n")
     # the overridden string: the summary heading, and nothing else says "Answer key"
     assert "## 6. Answer key\n" in custom and "## 6. Summary" not in custom
     assert custom.count("Answer key") == 1
@@ -78,7 +83,7 @@ def test_example_folder_changes_only_the_title_line_and_the_summary(tmp_path: Pa
     assert "\n| parameter | gradient |\n|---|---:|\n" in custom
     wide = _table_rows(default, "## 6. Summary")
     narrow = _table_rows(custom, "## 6. Answer key")
-    assert len(wide) == len(TRACE.network.params) == 12
+    assert len(wide) == len(TR().network.params) == 12
     assert narrow == [[name, gradient] for name, _before, gradient, _after in wide]
     # everything outside the two blocks is unchanged
     head, tail = default.split("## 6. Summary")
@@ -89,10 +94,10 @@ def test_example_folder_changes_only_the_title_line_and_the_summary(tmp_path: Pa
 
 def test_example_folder_leaves_the_other_formats_and_languages_to_the_shipped_templates() -> None:
     # no report.tex.jinja2 in the folder: the shipped LaTeX, only the English string changed
-    tex = render(TRACE, "tex", template_dir=EXAMPLE)
-    assert tex == render(TRACE, "tex").replace(r"\section{Summary}", r"\section{Answer key}")
+    tex = render(TR(), "tex", template_dir=EXAMPLE)
+    assert tex == render(TR(), "tex").replace(r"\section{Summary}", r"\section{Answer key}")
     # the English override does not reach a Chinese report; the Markdown template still does
-    zh = render(TRACE, "md", lang="zh", template_dir=EXAMPLE)
+    zh = render(TR(), "md", lang="zh", template_dir=EXAMPLE)
     assert "## 6. 汇总\n" in zh and "Answer key" not in zh
     assert "\n| 参数 | 梯度 |\n|---|---:|\n" in zh
 
@@ -161,25 +166,25 @@ def test_templates_must_be_an_existing_folder(
 
 def test_a_lang_file_changes_only_its_string(tmp_path: Path) -> None:
     folder = _write(tmp_path, {"lang/en.yaml": "sections:\n  checks: Self-check\n"})
-    default = render(TRACE)
-    assert render(TRACE, template_dir=folder) == default.replace("\n## Checks\n", "\n## Self-check\n")
+    default = render(TR())
+    assert render(TR(), template_dir=folder) == default.replace("\n## Checks\n", "\n## Self-check\n")
     assert default.count("\n## Checks\n") == 1
 
 
 def test_a_nested_override_keeps_its_siblings(tmp_path: Path) -> None:
     folder = _write(tmp_path, {"lang/en.yaml": "summary_head:\n  gradient: ∂L/∂w\n"})
     old, new = "| parameter | before | gradient | after |", "| parameter | before | ∂L/∂w | after |"
-    default = render(TRACE)
+    default = render(TR())
     assert default.count(old) == 1
-    assert render(TRACE, template_dir=folder) == default.replace(old, new)
+    assert render(TR(), template_dir=folder) == default.replace(old, new)
 
 
 def test_a_chinese_heading_changed_in_lang_zh(tmp_path: Path) -> None:
     folder = _write(tmp_path, {"lang/zh.yaml": "sections:\n  summary: 答案与核对\n"})
-    zh = render(TRACE, lang="zh")
+    zh = render(TR(), lang="zh")
     assert zh.count("## 6. 汇总\n") == 1
-    assert render(TRACE, lang="zh", template_dir=folder) == zh.replace("## 6. 汇总\n", "## 6. 答案与核对\n")
-    assert render(TRACE, template_dir=folder) == render(TRACE)  # the English report is untouched
+    assert render(TR(), lang="zh", template_dir=folder) == zh.replace("## 6. 汇总\n", "## 6. 答案与核对\n")
+    assert render(TR(), template_dir=folder) == render(TR())  # the English report is untouched
 
 
 def test_lang_beside_default_wins_over_default_lang(tmp_path: Path) -> None:
@@ -190,7 +195,7 @@ def test_lang_beside_default_wins_over_default_lang(tmp_path: Path) -> None:
             "lang/en.yaml": "sections:\n  checks: From lang\n",
         },
     )
-    md = render(TRACE, template_dir=folder)
+    md = render(TR(), template_dir=folder)
     assert "\n## Checks\n" not in md and "\n## From lang\n" in md and "From default/lang" not in md
     assert "\n## 2. Rules\n" in md
 
@@ -204,9 +209,9 @@ def test_a_lang_file_may_add_strings_for_the_users_templates(tmp_path: Path) -> 
             "{% block checks %}\n{{ super() }}\n\n{{ f.note(t('mine.footer', week=3)) }}\n{% endblock %}\n",
         },
     )
-    md = render(TRACE, template_dir=folder)
+    md = render(TR(), template_dir=folder)
     assert md.endswith("\n\n> Course notes, week 3: $\\eta$ is the step size.\n")
-    assert md[: md.rindex("\n\n> Course notes")] + "\n" == render(TRACE)
+    assert md[: md.rindex("\n\n> Course notes")] + "\n" == render(TR())
 
 
 # -- (e) LaTeX and HTML are extended the same way ----------------------------------------------------
@@ -222,12 +227,12 @@ def test_latex_title_block_can_be_overridden(tmp_path: Path) -> None:
             "{% endblock %}\n",
         },
     )
-    tex = render(TRACE, "tex", template_dir=folder)
-    default = render(TRACE, "tex")
+    tex = render(TR(), "tex", template_dir=folder)
+    default = render(TR(), "tex")
     assert _inserted(default, tex) == [r"\textbf{Week 3 \& exercise 2}"]
     assert tex.index(r"\maketitle") < tex.index(r"\textbf{Week 3") < tex.index(r"\section{The network}")
     # the Markdown report does not see a LaTeX-only template
-    assert render(TRACE, "md", template_dir=folder) == render(TRACE, "md")
+    assert render(TR(), "md", template_dir=folder) == render(TR(), "md")
 
 
 def test_html_title_and_style_blocks_can_be_overridden(tmp_path: Path) -> None:
@@ -241,8 +246,8 @@ def test_html_title_and_style_blocks_can_be_overridden(tmp_path: Path) -> None:
             "{% block style %}\n{{ super() }}\np.course { color: #a00; }\n{% endblock %}\n",
         },
     )
-    html = render(TRACE, "html", template_dir=folder)
-    default = render(TRACE, "html")
+    html = render(TR(), "html", template_dir=folder)
+    default = render(TR(), "html")
     assert _inserted(default, html) == [
         "p.course { color: #a00; }",
         '<p class="course">Week 3 &amp; exercise 2</p>',
@@ -259,16 +264,16 @@ def test_the_shared_body_reaches_every_format(tmp_path: Path, fmt: str) -> None:
             '{% block checks %}\n{{ f.paragraph(f.literal("Checks left out.")) }}\n{% endblock %}\n',
         },
     )
-    out = render(TRACE, fmt, template_dir=folder)
-    default = render(TRACE, fmt)
+    out = render(TR(), fmt, template_dir=folder)
+    default = render(TR(), fmt)
     assert "Checks left out." in out and "Checks left out." not in default
     assert "passed" in default and "passed" not in out
 
 
 def test_a_file_that_shadows_without_extending_replaces_the_report(tmp_path: Path) -> None:
     folder = _write(tmp_path, {"default/report.md.jinja2": "{{ f.heading(1, f.literal(title)) }}\n"})
-    assert render(TRACE, template_dir=folder) == f"# {TRACE.spec.title}\n"
-    assert render(TRACE, "html", template_dir=folder) == render(TRACE, "html")
+    assert render(TR(), template_dir=folder) == f"# {TR().spec.title}\n"
+    assert render(TR(), "html", template_dir=folder) == render(TR(), "html")
 
 
 # -- mistakes that should also be one line and exit code 2 (not yet: see each reason) ----------------

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.latex import compile_pdf, requires_latex
-from tracer import examples
 from tracer.cli import main
-from tracer.plots import loss_curve_svg
-from tracer.progress import Bar
-from tracer.render import render
-from tracer.spec import load
-from tracer.trace import checkpoints, trace
+from tracer.evaluate.progress import Bar
+from tracer.evaluate.tracing import checkpoints, trace
+from tracer.report.plots import loss_curve_svg
+from tracer.report.render import render
+from tracer.spec import examples
+from tracer.spec.loader import load
 
 ELEMENTWISE = ["sigmoid-222-bias", "sigmoid-222-nobias", "xor-231", "shallow-341-bce", "relu-mean"]
 
@@ -78,7 +78,7 @@ def test_fast_path_keeps_frozen_parameters_and_shared_biases(frozen: list[str]) 
 
 def test_xor_learns_xor() -> None:
     tr = trace(_run("xor-231", 5000), check=False)
-    from tracer.training import final_values
+    from tracer.report.training import final_values
 
     end = final_values(tr)
     predictions = [round(end[f"a2[1]@{n}"]) for n in range(1, 5)]
@@ -100,7 +100,7 @@ def test_report_summarises_a_run_and_details_chosen_iterations() -> None:
     assert "### Forward pass" in md and "## 5. Summary" in md and "## 6. Training" in md
     assert tr.iterations[2].exact and not tr.iterations[3].exact
     third = md.split("## 4. Iteration 3 in detail", 1)[1].split("## 5.", 1)[0]
-    from tracer.printing import number_text
+    from tracer.numbers import number_text
 
     assert number_text(tr.iterations[2].loss, 8) in third  # iteration 3's own numbers
     assert "After 40 iterations of gradient descent the loss is" in md

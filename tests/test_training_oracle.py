@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 
 from tests.test_oracle import networks, np_loss, np_step, problem
-from tracer import fastpath
-from tracer.network import build
-from tracer.spec import load
-from tracer.trace import checkpoints, trace
+from tracer.derive.network import build
+from tracer.evaluate import fastpath
+from tracer.evaluate.tracing import checkpoints, trace
+from tracer.spec.loader import load
 
 REL, FLOOR = 1e-10, 1e-14  # relative tolerance; absolute floor for a loss near zero
 PARAM_SCALE = 1.0  # the size of the weights the cases start from (|w| <= 1)
@@ -145,6 +145,7 @@ def test_the_cases_cover_the_catalog_and_both_kernels() -> None:
     assert any(scalar) and not all(scalar)  # softmax layers have no scalar kernel
 
 
+@pytest.mark.fuzz
 @settings(max_examples=25, deadline=None, database=None, derandomize=True)
 @given(networks())
 def test_random_networks_train_like_the_oracle(d: dict) -> None:
@@ -203,11 +204,11 @@ def test_a_batch_beyond_the_exact_bound_trains_on_the_fast_path_from_the_start(
     the oracle, iteration 1 included."""
     import sys
 
-    from tracer import context
+    from tracer.report import context
 
-    trace_module = sys.modules["tracer.trace"]  # ``tracer.trace`` is the API function
+    trace_module = sys.modules["tracer.evaluate.tracing"]  # ``tracer.evaluate.tracing`` is the API function
     from tracer.errors import TracerError
-    from tracer.render import render
+    from tracer.report.render import render
 
     monkeypatch.setattr(trace_module, "EXACT_LIMIT", 10)
     monkeypatch.setattr(context, "EXACT_LIMIT", 10)

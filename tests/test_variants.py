@@ -14,11 +14,11 @@ import yaml
 
 import tracer
 from tests.latex import compile_pdf, latex_ready
-from tests.mathcheck import katex_errors, requires_node, skip_unless
+from tests.mathcheck import katex_errors, needs_tool, requires_node
 from tests.test_cli import run
 from tests.test_formats import md_formulas
-from tracer.spec import load
-from tracer.variants import generate
+from tracer.homework.variation import generate
+from tracer.spec.loader import load
 
 SMALL = """\
 title: small relu-sigmoid net
@@ -130,6 +130,7 @@ def _numpy_small(spec: dict) -> tuple[np.ndarray, float, np.ndarray]:
     return z1, float(z2[0]), grads
 
 
+@pytest.mark.slow
 def test_constraints_hold_on_1000_variants() -> None:
     spec = load_text(SMALL)
     variants = generate(spec, 9, 1000)
@@ -233,7 +234,7 @@ def test_spec_file_round_trips_exactly(made: Path) -> None:
     assert spec.layers == variant.spec.layers and spec.samples == variant.spec.samples
 
 
-@skip_unless(latex_ready(), "pdflatex not installed")
+@needs_tool(latex_ready(), "pdflatex not installed")
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_combined_latex_compiles(tmp_path: Path, language: str) -> None:
     out = tmp_path / "tex"
