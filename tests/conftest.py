@@ -1,5 +1,5 @@
-"""Make the package importable when the tests run from a checkout without installing it; the
-shared session fixtures; and the markers of pyproject.toml kept honest.
+"""Make the package importable when the tests run from a checkout without installing it, and
+keep the markers of pyproject.toml honest.
 
 Markers (pyproject.toml leaves every marked test out of the default run, the fast suite):
 ``slow`` (expensive), ``render`` (needs node with KaTeX/MathJax, TeX, pdftoppm or Chromium:
@@ -18,8 +18,6 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from tests.shared import Traces  # noqa: E402  (after the path above)
-
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -28,15 +26,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
         if hypothesis and not item.get_closest_marker("fuzz"):
             item.add_marker(pytest.mark.fuzz)
-
-
-@pytest.fixture(scope="session")
-def traces() -> Traces:
-    """Every built-in example's trace (default options), each made on first use, once per session."""
-    return Traces()
-
-
-@pytest.fixture(scope="session")
-def unchecked_traces() -> Traces:
-    """Every built-in example's trace made with ``check=False``, each on first use."""
-    return Traces(check=False)

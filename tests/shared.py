@@ -2,9 +2,8 @@
 (once per worker under pytest-xdist), never at import, so collecting the suite stays quick.
 
 A module keeps a :class:`Traces` at module level (its keys, the example names, cost nothing; a
-trace is made when a test first reads it); tests/conftest.py also hands them out as
-session-scoped fixtures. Every module that traces an example with the same options shares
-the same trace.
+trace is made when a test first reads it). Every module that traces an example with the same
+options shares the same trace.
 """
 
 from __future__ import annotations
@@ -35,39 +34,14 @@ def traced(name: str, iterations: int | None = None, check: bool = True) -> Trac
     return trace(examples.load(name), **options)
 
 
-class Traces(Mapping[str, "Trace"]):
-    """Example name → its trace, traced on first read; iterating gives the names only."""
-
-    def __init__(
-        self, names: Iterable[str] | None = None, *, iterations: int | None = None, check: bool = True
-    ):
-        self._names = None if names is None else tuple(names)
-        self._iterations = iterations
-        self._check = check
-
-    def _keys(self) -> tuple[str, ...]:
-        return example_names() if self._names is None else self._names
-
-    def __getitem__(self, name: str) -> Trace:
-        if name not in self._keys():
-            raise KeyError(name)
-        return traced(name, self._iterations, self._check)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys())
-
-    def __len__(self) -> int:
-        return len(self._keys())
-
-
-class Lazy(Mapping[str, str]):
-    """Name → a text computed by ``make(name)`` on first read (cached); iterating gives the names."""
+class Lazy(Mapping):
+    """Name → ``make(name)``, computed on first read (cached); iterating gives the names."""
 
     def __init__(self, names: Iterable[str], make) -> None:  # noqa: ANN001
         self._names = tuple(names)
         self._make = functools.cache(make)
 
-    def __getitem__(self, name: str) -> str:
+    def __getitem__(self, name: str) -> object:
         if name not in self._names:
             raise KeyError(name)
         return self._make(name)
@@ -77,6 +51,16 @@ class Lazy(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+class Traces(Lazy):
+    """Example name → its trace, traced on first read; iterating gives the names only."""
+
+    def __init__(
+        self, names: Iterable[str] | None = None, *, iterations: int | None = None, check: bool = True
+    ) -> None:
+        names = example_names() if names is None else names
+        super().__init__(names, lambda name: traced(name, iterations, check))
 
 
 #: Built-in examples too large for the fast suite (relu-deep: 8 577 parameters): a test

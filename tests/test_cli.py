@@ -490,7 +490,7 @@ def test_an_interruption_while_writing_removes_the_temporary_file(
 def test_lines_are_written_as_their_joined_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A report handed over as lines (a batch at a time) is the text they join, in a file, through
     a symbolic link and on stdout: batch edges, a non-ASCII line, an empty last line."""
-    from tracer.cli import common
+    from tracer.report import output as common
 
     lines = [f"line {k}" if k != 2500 else "2 inputs → 64 relu" for k in range(4321)] + [""]
     text = "\n".join(lines)

@@ -164,14 +164,19 @@ def test_each_package_docstring_and_the_docs_map_name_every_module() -> None:
     assert not missing, "\n".join(missing)
 
 
+def loaded(code: str) -> list[str]:
+    """Which of SymPy and NumPy a fresh interpreter has loaded after ``code``."""
+    probe = f"import sys\n{code}\nprint(*sorted(m for m in ('sympy', 'numpy') if m in sys.modules))"
+    return subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
 def test_import_tracer_loads_neither_sympy_nor_numpy() -> None:
-    code = "import sys, tracer; print(sorted(m for m in ('sympy', 'numpy') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-    assert callable(tracer_api_trace())
+    assert loaded("import tracer") == []
+    assert loaded("import tracer; tracer.trace") == ["sympy"]  # the API, and SymPy, load on first use
 
 
-def tracer_api_trace() -> object:
-    import tracer
-
-    return tracer.trace
+def test_a_one_iteration_neuron_report_loads_no_numpy() -> None:
+    """NumPy is for the fast path, the training section and the matrix view only."""
+    assert loaded("import tracer; tracer.trace('sigmoid-222-bias').to_markdown()") == ["sympy"]

@@ -188,7 +188,9 @@ def test_progress_goes_to_the_reporter_set_around_the_work(
         assert workers.map_both_ends(abs, list(range(-3000, 0)), chunk=50) == list(range(3000, 0, -1))
     assert calls[-1] == (3000, 3000) and all(total == 3000 for _, total in calls)
     done = [d for d, _ in calls]
-    assert done == sorted(done) and done.count(3000) == 1 and len(calls) > 5
+    assert done == sorted(done) and done.count(3000) == 1
+    if alone:  # 60 stretches of 50; shared, how many this side reports depends on the scheduler
+        assert len(calls) == 60
     before = len(calls)
     assert workers.map_both_ends(abs, [-1, -2]) == [1, 2] and len(calls) == before  # no reporter here now
 

@@ -9,10 +9,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracer.cli.common import EXIT_OK, EXIT_WRONG_ANSWER, check_output, digits, emit, format_of, iterations
+from tracer.cli.common import EXIT_OK, EXIT_WRONG_ANSWER, digits, iterations
 from tracer.errors import TracerError
 from tracer.notation import NOTATIONS
 from tracer.report.lang import LANGUAGES
+from tracer.report.output import check_output, emit, format_of
 
 if TYPE_CHECKING:
     from tracer.homework.marking import Marking

@@ -1,10 +1,9 @@
-"""What every subcommand shares: the parser class, argument types, output and exit codes."""
+"""What every subcommand shares: the parser class, argument types and exit codes."""
 
 from __future__ import annotations
 
 import argparse
 
-from tracer.report.output import check_output, emit, format_of, umask  # noqa: F401  (shared by the subcommands)
 from tracer.spec.limits import MAX_ITERATIONS
 
 EXIT_OK, EXIT_WRONG_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracer.cli.common import EXIT_OK, add_spec, check_output, digits, emit, iterations
+from tracer.cli.common import EXIT_OK, add_spec, digits, iterations
 from tracer.errors import TracerError
 from tracer.notation import NOTATIONS
 from tracer.report.lang import LANGUAGES
+from tracer.report.output import check_output, emit
 from tracer.spec.limits import LimitError
 
 DIAGRAM_FORMATS = ("svg", "tikz")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from tracer.cli.common import EXIT_OK, emit
+from tracer.cli.common import EXIT_OK
+from tracer.report.output import emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:

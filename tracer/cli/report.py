@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracer.cli.common import EXIT_OK, add_spec, check_output, detail, digits, emit, format_of, iterations
+from tracer.cli.common import EXIT_OK, add_spec, detail, digits, iterations
 from tracer.errors import TracerError
 from tracer.notation import NOTATIONS
 from tracer.report.formats import FORMATS
 from tracer.report.lang import LANGUAGES
+from tracer.report.output import check_output, emit, format_of
 from tracer.spec import limits
 from tracer.spec.limits import JSON_SAMPLE_VALUES, SAMPLE_VALUES, VIEWS, LimitError
 

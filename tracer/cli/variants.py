@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracer.cli.common import EXIT_OK, digits, emit
+from tracer.cli.common import EXIT_OK, digits
 from tracer.errors import TracerError
 from tracer.notation import NOTATIONS
 from tracer.report.lang import LANGUAGES
+from tracer.report.output import emit
 
 VARIANT_FORMATS = ("md", "tex", "html")
 

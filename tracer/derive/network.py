@@ -15,7 +15,7 @@ import sympy as sp
 from tracer.derive.forms import add, mul
 from tracer.functions import activations, losses
 from tracer.notation import Notation, for_network, grad, key, symbol
-from tracer.spec.model import NetworkSpec
+from tracer.spec.model import NetworkSpec, parameters
 
 
 @dataclass(frozen=True)
@@ -212,25 +212,14 @@ def sample_grad(net: Network, param: str, n: int) -> str:
 def build(spec: NetworkSpec) -> Network:
     """The ordered symbolic graph of a validated spec."""
     frozen = set(spec.frozen)
-    params: list[Param] = []
     units: list[tuple[Unit, ...]] = []
 
     def trainable(k: str, kind: str) -> bool:
         return not ({k, "weights" if kind == "weight" else "biases"} & frozen)
 
+    params = [Param(k, kind, l, value, trainable(k, kind)) for k, kind, l, value in parameters(spec)]
     for l, layer in enumerate(spec.layers, 1):
         layer_units = []
-        for j, row in enumerate(layer.weights, 1):
-            for i, w in enumerate(row, 1):
-                k = key("W", l, j, i)
-                params.append(Param(k, "weight", l, w, trainable(k, "weight")))
-        if layer.shared_bias is not None:
-            k = key("b", l)
-            params.append(Param(k, "bias", l, layer.shared_bias, trainable(k, "bias")))
-        elif layer.biases is not None:
-            for j, b in enumerate(layer.biases, 1):
-                k = key("b", l, j)
-                params.append(Param(k, "bias", l, b, trainable(k, "bias")))
         for j, row in enumerate(layer.weights, 1):
             if layer.shared_bias is not None:
                 bias = key("b", l)

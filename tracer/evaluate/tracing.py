@@ -16,8 +16,6 @@ from tracer.derive import steps as derive
 from tracer.derive.network import Network, build
 from tracer.errors import TracerError
 from tracer.evaluate import exact as evaluate
-from tracer.evaluate import fastpath
-from tracer.evaluate.fastpath import Values
 from tracer.evaluate.gcpause import paused
 from tracer.evaluate.selfcheck import Check, self_check
 from tracer.evaluate.workers import Background
@@ -118,6 +116,8 @@ def trace(
     exact: list[Iteration] = []
     fast = None
     if total > exact_until:
+        from tracer.evaluate import fastpath  # NumPy loads only for runs past the exact iterations
+
         fast = fastpath.compile_network(net)
     for index in range(1, total + 1):
         if index > exact_until and fast is not None:
@@ -313,6 +313,8 @@ class Iterations(Sequence[Iteration]):
         new = self._run.parameters(k + 1)
         if theta is None or new is None:  # only the loss; not kept: the dictionary would be empty
             return Iteration(i + 1, _NotKept(i + 1), _NotKept(i + 1, loss), _NotKept(i + 1), exact=False)
+
+        from tracer.evaluate.fastpath import Values  # as in trace: NumPy only for fast-path runs
 
         values = Values(self._fast, theta, loss, new)
         return Iteration(i + 1, _Params(self._keys, theta), values, _Params(self._keys, new), exact=False)

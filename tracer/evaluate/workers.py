@@ -110,8 +110,13 @@ class _Claims:
             fcntl.lockf(self.file.fileno(), fcntl.LOCK_UN)
 
     def taken(self) -> int:
-        """How many items the two sides have claimed so far."""
-        front, back = _BOUNDS.unpack_from(self.bounds, 0)
+        """How many items the two sides have claimed so far (read under the lock: an unlocked read
+        may see the other side's bounds half written, and the count go backwards)."""
+        fcntl.lockf(self.file.fileno(), fcntl.LOCK_EX)
+        try:
+            front, back = _BOUNDS.unpack_from(self.bounds, 0)
+        finally:
+            fcntl.lockf(self.file.fileno(), fcntl.LOCK_UN)
         return front + self.total - back
 
     def met(self) -> int:

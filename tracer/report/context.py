@@ -21,7 +21,7 @@ from tracer.evaluate.tracing import EXACT_LIMIT, Iteration, Trace
 from tracer.evaluate.workers import map_both_ends
 from tracer.notation import Notation, partial
 from tracer.numbers import number_latex, number_pair, number_text
-from tracer.report import rules, training
+from tracer.report import rules
 from tracer.report.blocks import EXACT_WIDTH, Printers, aligned
 from tracer.report.lang import Strings
 from tracer.report.markup import Markup, Math
@@ -81,6 +81,8 @@ def build(
 
 
 def _training(trace: Trace, m: Printers, t: Strings, digits: int, exact_until: int) -> dict | None:
+    from tracer.report import training  # NumPy (the fast path) only for a report of several iterations
+
     return training.context(trace, m, t, digits, exact_until)
 
 

@@ -19,7 +19,7 @@ from tracer.evaluate.gcpause import paused
 from tracer.evaluate.tracing import Trace
 from tracer.notation import NOTATIONS, Notation
 from tracer.numbers import DEFAULT_DIGITS
-from tracer.report import context, diagram, formats, lang, matrix
+from tracer.report import context, diagram, formats, lang
 from tracer.report import embedded as embedformats
 from tracer.report import only as sections
 from tracer.report.jsontrace import dumps, to_json
@@ -159,6 +159,8 @@ def report_context(trace: Trace, opts: Options, strings: lang.Strings, fmt: form
             raise TracerError(
                 "parts of a report (--only) are for the neuron view; this is the matrix view", "only"
             )
+
+        from tracer.report import matrix  # NumPy loads only for the matrix view
 
         ctx = matrix.build(trace, names, strings, opts.digits, opts.detail)
         ctx["shows"] = lambda part: True

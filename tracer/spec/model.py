@@ -372,7 +372,7 @@ class _Reader(Reader):
     def frozen(self, value: object, spec: NetworkSpec) -> tuple[str, ...]:
         if not isinstance(value, list):
             raise self.fail(("frozen",), f"expected a list of parameter keys, got {kind(value)}")
-        keys = parameter_keys(spec)
+        keys = {k for k, *_ in parameters(spec)}
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or (item not in keys and item not in ("weights", "biases")):
@@ -386,16 +386,18 @@ class _Reader(Reader):
         return tuple(out)
 
 
-__all__ = ["Layer", "NetworkSpec", "Sample", "parameter_keys", "parse"]
+__all__ = ["Layer", "NetworkSpec", "Sample", "parameters", "parse"]
 
 
-def parameter_keys(spec: NetworkSpec) -> set[str]:
-    """The canonical keys of the spec's parameters (``W1[2,1]``, ``b1[2]``, or ``b1`` when shared)."""
-    keys = set()
+def parameters(spec: NetworkSpec) -> list[tuple[str, str, int, sp.Expr]]:
+    """(canonical key, "weight" or "bias", layer, value) of every parameter, in the network's order:
+    a layer's weights row by row (``W1[2,1]``), then its biases (``b1[2]``, or ``b1`` when shared)."""
+    out = []
     for l, layer in enumerate(spec.layers, 1):
-        keys |= {key("W", l, j, i) for j, row in enumerate(layer.weights, 1) for i in range(1, len(row) + 1)}
+        for j, row in enumerate(layer.weights, 1):
+            out += [(key("W", l, j, i), "weight", l, w) for i, w in enumerate(row, 1)]
         if layer.shared_bias is not None:
-            keys.add(key("b", l))
+            out.append((key("b", l), "bias", l, layer.shared_bias))
         elif layer.biases is not None:
-            keys |= {key("b", l, j) for j in range(1, len(layer.weights) + 1)}
-    return keys
+            out += [(key("b", l, j), "bias", l, b) for j, b in enumerate(layer.biases, 1)]
+    return out
